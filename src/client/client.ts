@@ -1,0 +1,219 @@
+/** The public facade: wires transport, ledger, drain and loop together behind one object. */
+import mitt, { type Handler } from 'mitt';
+import type { AxiosInstance } from 'axios';
+import { AuthError, InvalidArgumentError, StorageError } from '../errors';
+import { drain, type PollReport } from '../poll/drain';
+import { createPollLoop } from '../poll/loop';
+import { sleep } from '../schedule/backoff';
+import { DEFAULT_CADENCE, type Cadence } from '../schedule/cadence';
+import { openDatabase } from '../store/database';
+import { createInventory, type EventRecord, type Inventory, type Order } from '../store/inventory';
+import { createTransport, DEFAULT_BASE_URL } from '../transport/http';
+import { createTokenSource, readJwtClaims, type TokenInput } from '../transport/token';
+import { emissionsFor, type ClientEvents } from './events';
+
+export interface GetUpdatesClientOptions {
+  /** Your Xsolla project id. */
+  projectId: number | string;
+  /** The player's JWT, or a (async) function returning it; the function is called again after a 401. */
+  token: TokenInput;
+  /** Defaults to Xsolla's `https://getupdate.xsolla.com`; the emulator's URL in development. */
+  baseUrl?: string;
+  /** Scopes the local database; defaults to the JWT's `sub`. */
+  userId?: string;
+  /** Your own axios instance (adapters, interceptors). */
+  http?: AxiosInstance;
+  /** The IndexedDB factory; defaults to `globalThis.indexedDB` (pass fake-indexeddb in Node). */
+  indexedDB?: IDBFactory;
+  cadence?: Partial<Cadence>;
+  /** Prefix of the database name; the full name adds project and user. */
+  dbName?: string;
+  /** Retries of one HTTP request after its first failure (default 3). */
+  retries?: number;
+}
+
+/** Reads and the one write a game makes on the local inventory. */
+export interface InventoryApi {
+  /** The balance of one SKU (0 when never granted). */
+  balance(sku: string): Promise<number>;
+  /** Every balance, as an object without prototype (any SKU is a safe key). */
+  balances(): Promise<Record<string, number>>;
+  /** One order, by order id or transaction id. */
+  order(id: string | number): Promise<Order | undefined>;
+  orders(): Promise<Order[]>;
+  /** The ledger's record of one event id (outcome, and reason when quarantined). */
+  event(id: number): Promise<EventRecord | undefined>;
+  /** Atomically takes `quantity` of `sku`; throws InsufficientBalanceError and takes nothing if short. */
+  consume(sku: string, quantity: number): Promise<number>;
+}
+
+export interface GetUpdatesClient {
+  on<K extends keyof ClientEvents>(type: K, handler: Handler<ClientEvents[K]>): void;
+  off<K extends keyof ClientEvents>(type: K, handler?: Handler<ClientEvents[K]>): void;
+  /** Starts the polling loop (a no-op when running). */
+  start(): void;
+  stop(): void;
+  /** One full drain now; concurrent calls share a drain, and one more runs after it if needed. */
+  pollNow(options?: { signal?: AbortSignal }): Promise<PollReport>;
+  /** Polls fast until the order is granted, revoked or voided, and resolves with it. */
+  watchOrder(orderId: string | number, options?: { signal?: AbortSignal }): Promise<Order>;
+  readonly inventory: InventoryApi;
+  /** Stops polling and closes the database. */
+  close(): Promise<void>;
+}
+
+const SETTLED: ReadonlySet<Order['status']> = new Set(['granted', 'revoked', 'voided']);
+
+export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpdatesClient {
+  const projectId = readProjectId(options.projectId);
+  const cadence: Cadence = { ...DEFAULT_CADENCE, ...options.cadence };
+  const emitter = mitt<ClientEvents>();
+  const tokens = createTokenSource(options.token);
+  const transport = createTransport({
+    baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
+    projectId,
+    tokens,
+    http: options.http,
+    retries: options.retries,
+  });
+
+  let opening: Promise<Inventory> | undefined;
+  const inventory = () => (opening ??= openInventory().catch((error: unknown) => {
+    opening = undefined; // a later call tries again (token fetched, storage back)
+    throw error;
+  }));
+
+  async function openInventory(): Promise<Inventory> {
+    const userId = options.userId ?? readJwtClaims(await tokens.get()).sub;
+    if (!userId) throw new InvalidArgumentError('userId is required when the token is not a JWT with a "sub"');
+    const factory = options.indexedDB ?? globalThis.indexedDB;
+    if (!factory) throw new StorageError('IndexedDB is not available here: pass the indexedDB option');
+    return createInventory(openDatabase(factory, `${options.dbName ?? 'xsolla-getupdates'}:${projectId}:${userId}`));
+  }
+
+  async function runDrain(signal?: AbortSignal): Promise<PollReport> {
+    try {
+      const store = await inventory();
+      return await drain(
+        {
+          transport,
+          inventory: store,
+          projectId,
+          now: Date.now,
+          onApplied: (applied) => emissionsFor(applied).forEach(([type, payload]) => emitter.emit(type, payload as never)),
+          onUnreadable: (detail) => emitter.emit('ignored', { reason: 'unreadable-event', quarantined: false, detail }),
+          onAckError: (error) => emitter.emit('error', { error, phase: 'ack' }),
+        },
+        signal,
+      );
+    } catch (error) {
+      if (!signal?.aborted) emitter.emit('error', { error, phase: 'poll' });
+      throw error;
+    }
+  }
+
+  // Concurrent callers share the drain in flight; a call made during it gets one more drain
+  // after it, so an event paid mid-drain is not missed.
+  let inflight: Promise<PollReport> | undefined;
+  let queued: Promise<PollReport> | undefined;
+  function sharedDrain(): Promise<PollReport> {
+    if (!inflight) {
+      inflight = runDrain(lifetime.signal).finally(() => (inflight = undefined));
+      return inflight;
+    }
+    queued ??= inflight.catch(() => undefined).then(() => {
+      queued = undefined;
+      return sharedDrain();
+    });
+    return queued;
+  }
+
+  let watchers = 0;
+  let lifetime = new AbortController();
+  const loop = createPollLoop({
+    drain: () => sharedDrain(),
+    cadence,
+    isWatching: () => watchers > 0,
+    onStatus: (status, nextPollInMs) => emitter.emit('status', nextPollInMs === undefined ? { status } : { status, nextPollInMs }),
+  });
+
+  async function watchOrder(orderId: string | number, { signal }: { signal?: AbortSignal } = {}): Promise<Order> {
+    const id = String(orderId);
+    const settled = async () => {
+      const order = await (await inventory()).order(id);
+      return order && SETTLED.has(order.status) ? order : undefined;
+    };
+    watchers++;
+    loop.wake();
+    try {
+      for (;;) {
+        signal?.throwIfAborted();
+        const before = await settled();
+        if (before) return before;
+        try {
+          await raceAbort(sharedDrain(), signal);
+        } catch (error) {
+          if (error instanceof AuthError || signal?.aborted) throw error;
+        }
+        const after = await settled();
+        if (after) return after;
+        await sleep(cadence.watchIntervalMs, signal);
+      }
+    } finally {
+      watchers--;
+    }
+  }
+
+  const withInventory =
+    <A extends unknown[], R>(read: (store: Inventory, ...args: A) => Promise<R>) =>
+    async (...args: A) =>
+      read(await inventory(), ...args);
+
+  return {
+    on: (type, handler) => emitter.on(type, handler),
+    off: (type, handler) => emitter.off(type, handler),
+    start: () => loop.start(),
+    stop: () => loop.stop(),
+    pollNow: ({ signal } = {}) => raceAbort(sharedDrain(), signal),
+    watchOrder,
+    inventory: {
+      balance: withInventory((store, sku: string) => store.balance(sku)),
+      balances: withInventory((store) => store.balances()),
+      order: withInventory((store, id: string | number) => store.order(id)),
+      orders: withInventory((store) => store.orders()),
+      event: withInventory((store, id: number) => store.event(id)),
+      consume: withInventory(async (store, sku: string, quantity: number) => {
+        const left = await store.consume(sku, quantity);
+        emitter.emit('changed', { skus: [sku], source: 'consume' });
+        return left;
+      }),
+    },
+    async close() {
+      loop.stop();
+      lifetime.abort();
+      lifetime = new AbortController();
+      await inflight?.catch(() => undefined);
+      if (opening) await (await opening.catch(() => undefined))?.close();
+      opening = undefined;
+    },
+  };
+}
+
+function readProjectId(value: unknown): string {
+  const text = typeof value === 'number' ? String(value) : value;
+  if (typeof text !== 'string' || !/^[1-9]\d{0,15}$/.test(text)) {
+    throw new InvalidArgumentError('projectId must be a positive integer');
+  }
+  return text;
+}
+
+/** The promise's result, or the signal's reason if it aborts first (the work itself goes on). */
+function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

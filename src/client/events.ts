@@ -1,0 +1,97 @@
+/** The client's typed events (one mitt map) and how ledger outcomes become them. */
+import type { GrantLine, QuarantineReason } from '../events/plan';
+import type { AppliedEvent } from '../store/inventory';
+
+export interface GrantedEvent {
+  eventId: number;
+  orderId?: string;
+  transactionId?: string;
+  items: GrantLine[];
+}
+
+export interface RevokedEvent {
+  eventId: number;
+  orderId?: string;
+  transactionId?: string;
+  /** What the order had granted and this event took back. */
+  items: GrantLine[];
+}
+
+export interface PartialRefundEvent {
+  eventId: number;
+  orderId?: string;
+  transactionId?: string;
+  /** The raw event data: partial refunds carry no reliable per-item amounts, the game decides. */
+  data: unknown;
+}
+
+export type IgnoredReason = 'unsupported-type' | 'other-project' | 'revoked-before-grant' | 'unreadable-event' | QuarantineReason;
+
+export interface IgnoredEvent {
+  eventId?: number;
+  type?: string;
+  reason: IgnoredReason;
+  /** True when the event was stored aside, not acked, and will be skipped by later polls. */
+  quarantined: boolean;
+  detail?: string;
+}
+
+export type ClientStatus = 'polling' | 'waiting' | 'backing-off' | 'stopped';
+
+export type ClientEvents = {
+  granted: GrantedEvent;
+  revoked: RevokedEvent;
+  partialRefund: PartialRefundEvent;
+  ignored: IgnoredEvent;
+  error: { error: unknown; phase: 'poll' | 'ack' };
+  status: { status: ClientStatus; nextPollInMs?: number };
+  /** Balances changed: by a drain, or by `consume()`. */
+  changed: { skus: string[]; source: 'poll' | 'consume' };
+};
+
+type Emission = { [K in keyof ClientEvents]: [K, ClientEvents[K]] }[keyof ClientEvents];
+
+/** The events one committed page of outcomes fires, in event id order, then `changed`. */
+export function emissionsFor(applied: readonly AppliedEvent[]): Emission[] {
+  const emissions: Emission[] = [];
+  const changed = new Set<string>();
+  for (const event of applied) {
+    event.changed.forEach((sku) => changed.add(sku));
+    const ids = { eventId: event.id, ...orderIds(event) };
+    switch (event.outcome) {
+      case 'granted':
+        emissions.push(['granted', { ...ids, items: event.order?.items ?? [] }]);
+        break;
+      case 'revoked':
+        emissions.push(['revoked', { ...ids, items: event.order?.items ?? [] }]);
+        break;
+      case 'partialRefund':
+        emissions.push(['partialRefund', { ...ids, data: event.record?.data }]);
+        break;
+      case 'voided':
+        emissions.push(['ignored', { eventId: event.id, type: event.type, reason: 'revoked-before-grant', quarantined: false }]);
+        break;
+      case 'unsupported':
+        emissions.push(['ignored', { eventId: event.id, type: event.type, reason: 'unsupported-type', quarantined: false }]);
+        break;
+      case 'otherProject':
+        emissions.push(['ignored', { eventId: event.id, type: event.type, reason: 'other-project', quarantined: false, detail: event.record?.detail }]);
+        break;
+      case 'quarantined':
+        emissions.push([
+          'ignored',
+          { eventId: event.id, type: event.type, reason: event.record?.reason ?? 'malformed-data', quarantined: true, detail: event.record?.detail },
+        ]);
+        break;
+    }
+  }
+  if (changed.size > 0) emissions.push(['changed', { skus: [...changed], source: 'poll' }]);
+  return emissions;
+}
+
+function orderIds(event: AppliedEvent): { orderId?: string; transactionId?: string } {
+  const ids: { orderId?: string; transactionId?: string } = {};
+  if (event.order?.orderId !== undefined) ids.orderId = event.order.orderId;
+  if (event.order?.transactionId !== undefined) ids.transactionId = event.order.transactionId;
+  return ids;
+}

@@ -1,0 +1,21 @@
+/** xsolla-getupdates: the public surface. */
+export { createGetUpdatesClient } from './client/client';
+export type { GetUpdatesClient, GetUpdatesClientOptions, InventoryApi } from './client/client';
+export type {
+  ClientEvents,
+  ClientStatus,
+  GrantedEvent,
+  IgnoredEvent,
+  IgnoredReason,
+  PartialRefundEvent,
+  RevokedEvent,
+} from './client/events';
+export { AuthError, GetUpdatesError, HttpError, InsufficientBalanceError, InvalidArgumentError, ProtocolError, StorageError } from './errors';
+export { parseEvent, planEvent } from './events/parse';
+export type { EventPlan, GrantLine, OrderKeys, ParsedEvent, QuarantineReason } from './events/plan';
+export type { OrderStatus } from './ledger/order';
+export type { PollReport } from './poll/drain';
+export { DEFAULT_CADENCE, type Cadence } from './schedule/cadence';
+export type { EventOutcome, EventRecord, Order } from './store/inventory';
+export { DEFAULT_BASE_URL } from './transport/http';
+export type { TokenInput } from './transport/token';

@@ -1,0 +1,69 @@
+/**
+ * Where the player's token comes from. A function is asked again after a 401; concurrent
+ * callers share one refresh. The token is held in memory only: never logged, never persisted.
+ */
+
+export type TokenInput = string | (() => string | Promise<string>);
+
+export interface TokenSource {
+  /** The current token, fetching it the first time. */
+  get(): Promise<string>;
+  /**
+   * A token other than `rejected`: the one another caller already refreshed to, or a new one
+   * from the token function. Undefined when the token is a fixed string.
+   */
+  refresh(rejected: string): Promise<string | undefined>;
+}
+
+export function createTokenSource(input: TokenInput): TokenSource {
+  let current: Promise<string> | undefined;
+  let refreshing: Promise<string> | undefined;
+
+  const load = () => {
+    const loading = (async () => {
+      const token = typeof input === 'function' ? await input() : input;
+      if (typeof token !== 'string' || token.length === 0) throw new TypeError('the token function returned no token');
+      return token;
+    })();
+    current = loading;
+    // A failed fetch is not cached: the next caller asks again.
+    loading.catch(() => current === loading && (current = undefined));
+    return loading;
+  };
+
+  return {
+    get: () => current ?? load(),
+    refresh: (rejected) => {
+      if (typeof input === 'string') return Promise.resolve(undefined);
+      refreshing ??= (async () => {
+        const latest = await current?.catch(() => undefined);
+        return latest !== undefined && latest !== rejected ? latest : load();
+      })().finally(() => (refreshing = undefined));
+      return refreshing;
+    },
+  };
+}
+
+/** The claims this library reads from a JWT, without verifying it (the server does that). */
+export interface JwtClaims {
+  sub?: string;
+  exp?: number;
+}
+
+export function readJwtClaims(token: string): JwtClaims {
+  const payload = token.split('.')[1];
+  if (!payload) return {};
+  try {
+    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+    const claims: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    if (typeof claims !== 'object' || claims === null) return {};
+    const { sub, exp } = claims as Record<string, unknown>;
+    return {
+      ...(typeof sub === 'string' || typeof sub === 'number' ? { sub: String(sub) } : {}),
+      ...(typeof exp === 'number' ? { exp } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
