@@ -1,0 +1,15 @@
+/** `npm run emulator`: starts the emulator and prints its URL and a ready token. */
+import { startEmulator } from './server';
+
+const port = Number(process.env.PORT ?? 8787);
+const userId = process.env.EMULATOR_USER ?? 'demo-player';
+const emulator = await startEmulator({ port, projectId: Number(process.env.PROJECT_ID ?? 308077) });
+
+console.log(`GetUpdates emulator listening on ${emulator.url}`);
+console.log(`project id: ${emulator.projectId}`);
+console.log(`token for "${userId}" (1 hour): ${emulator.issueToken(userId)}`);
+console.log(`buy something:  curl -X POST ${emulator.url}/__emulator/purchase -d '{"userId":"${userId}","items":[{"sku":"gold","quantity":100}]}'`);
+
+const shutdown = () => void emulator.close().then(() => process.exit(0));
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

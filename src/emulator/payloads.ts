@@ -1,0 +1,110 @@
+/**
+ * Event data shaped like Xsolla's webhooks, for both project generations: "combined"
+ * (order_paid / order_canceled carrying the payment under `billing`) and "separate"
+ * (payment / refund, then item-only order_paid / order_canceled without settings or billing).
+ */
+
+export type WebhookMode = 'combined' | 'separate';
+
+export interface PurchaseItem {
+  sku: string;
+  quantity: number;
+  type?: string;
+  isBundleContent?: boolean;
+  isFree?: boolean;
+  isBonus?: boolean;
+}
+
+export interface Purchase {
+  projectId: number;
+  userId: string;
+  orderId: number;
+  transactionId: number;
+  items: PurchaseItem[];
+  mode: WebhookMode;
+  paidAt: string;
+}
+
+const MERCHANT_ID = 2340;
+const PRICE = '1.99';
+
+function orderItems(purchase: Purchase) {
+  return purchase.items.map((item) => ({
+    sku: item.sku,
+    type: item.type ?? 'virtual_good',
+    is_pre_order: false,
+    is_free: item.isFree ?? false,
+    is_bonus: item.isBonus ?? false,
+    is_bundle_content: item.isBundleContent ?? false,
+    quantity: item.quantity,
+    amount: item.isBundleContent || item.isFree ? null : PRICE,
+    promotions: [],
+  }));
+}
+
+function order(purchase: Purchase, status: 'paid' | 'canceled') {
+  return {
+    id: purchase.orderId,
+    mode: 'default',
+    currency_type: 'real',
+    currency: 'USD',
+    amount: PRICE,
+    status,
+    platform: 'xsolla',
+    comment: null,
+    invoice_id: String(purchase.transactionId),
+    promotions: [],
+    promocodes: [],
+    coupons: [],
+  };
+}
+
+/** The payment part: a `payment` (or, with refund details, `refund`) webhook body. */
+function billing(purchase: Purchase, type: 'payment' | 'refund') {
+  const body: Record<string, unknown> = {
+    notification_type: type,
+    settings: { project_id: purchase.projectId, merchant_id: MERCHANT_ID },
+    purchase: {
+      total: { currency: 'USD', amount: Number(PRICE) },
+      order: {
+        id: purchase.orderId,
+        // Every line, bundle contents too, so both generations grant the same inventory.
+        lineitems: purchase.items.map((item) => ({ sku: item.sku, quantity: item.quantity, price: { currency: 'USD', amount: Number(PRICE) } })),
+      },
+    },
+    user: { id: purchase.userId, name: purchase.userId, country: 'US' },
+    transaction: {
+      id: purchase.transactionId,
+      external_id: `emulator-${purchase.transactionId}`,
+      payment_date: purchase.paidAt,
+      payment_method: 1380,
+      payment_method_name: 'Emulated card',
+      dry_run: 1,
+      agreement: 1,
+    },
+    payment_details: {
+      payment: { currency: 'USD', amount: Number(PRICE) },
+      vat: { currency: 'USD', amount: 0 },
+      xsolla_fee: { currency: 'USD', amount: 0.1 },
+    },
+    custom_parameters: {},
+  };
+  if (type === 'refund') body.refund_details = { code: 1, reason: 'Cancellation by the user request / the game request', author: 'emulator' };
+  return body;
+}
+
+const user = (purchase: Purchase) => ({ external_id: purchase.userId, email: `${purchase.userId}@players.example` });
+
+/** Event data for a paid order, in the order Xsolla sends it. */
+export function paidEventData(purchase: Purchase): Array<Record<string, unknown>> {
+  const paid = { notification_type: 'order_paid', items: orderItems(purchase), order: order(purchase, 'paid'), user: user(purchase) };
+  if (purchase.mode === 'combined') return [{ ...paid, billing: billing(purchase, 'payment'), custom_parameters: {} }];
+  return [billing(purchase, 'payment'), paid];
+}
+
+/** Event data for a refunded order, in the order Xsolla sends it. */
+export function refundEventData(purchase: Purchase): Array<Record<string, unknown>> {
+  const canceled = { notification_type: 'order_canceled', items: orderItems(purchase), order: order(purchase, 'canceled'), user: user(purchase) };
+  if (purchase.mode === 'combined') return [{ ...canceled, billing: billing(purchase, 'refund'), custom_parameters: {} }];
+  return [billing(purchase, 'refund'), canceled];
+}

@@ -1,0 +1,150 @@
+/** The emulator's in-memory world: players' events, their orders, and the faults to inject. */
+import { paidEventData, refundEventData, type Purchase, type PurchaseItem, type WebhookMode } from './payloads';
+
+export interface EmulatedEvent {
+  id: number;
+  userId: string;
+  status: number;
+  createdAt: string;
+  data: unknown;
+  processed: boolean;
+  processedAt?: string;
+}
+
+export interface Faults {
+  /** Share of Events API requests (0..1) answered with `status` instead of served. */
+  errorRate: number;
+  /** Delay added before every Events API response. */
+  latencyMs: number;
+  /** Status of injected failures (default 503). */
+  status: number;
+  /** Retry-After seconds sent with injected failures. */
+  retryAfterS?: number;
+  /** Share of acks recorded and then answered with a dropped connection. */
+  dropAckResponseRate: number;
+}
+
+export const NO_FAULTS: Faults = { errorRate: 0, latencyMs: 0, status: 503, dropAckResponseRate: 0 };
+
+export class EmulatorInputError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+export interface PurchaseRequest {
+  userId: string;
+  items: PurchaseItem[];
+  mode?: WebhookMode;
+  /** Stamp the payment with another project id (to emulate events a sibling project owns). */
+  projectId?: number;
+}
+
+export function createWorld(projectId: number) {
+  const events: EmulatedEvent[] = [];
+  const purchases = new Map<number, Purchase & { refunded: boolean }>();
+  let nextEventId = 1;
+  let nextOrderId = 1000;
+  let nextTransactionId = 700_000_000;
+  let faults: Faults = { ...NO_FAULTS };
+
+  function addEvent(userId: string, data: unknown): number {
+    const id = nextEventId++;
+    events.push({ id, userId, status: 0, createdAt: new Date().toISOString(), data, processed: false });
+    return id;
+  }
+
+  return {
+    projectId,
+    addEvent,
+
+    purchase(request: PurchaseRequest) {
+      const userId = requireUserId(request.userId);
+      const items = requireItems(request.items);
+      const mode = request.mode ?? 'combined';
+      if (mode !== 'combined' && mode !== 'separate') throw new EmulatorInputError('mode must be "combined" or "separate"');
+      const purchase = {
+        projectId: request.projectId ?? projectId,
+        userId,
+        orderId: nextOrderId++,
+        transactionId: nextTransactionId++,
+        items,
+        mode,
+        paidAt: new Date().toISOString(),
+        refunded: false,
+      };
+      purchases.set(purchase.orderId, purchase);
+      const eventIds = paidEventData(purchase).map((data) => addEvent(userId, data));
+      return { orderId: purchase.orderId, transactionId: purchase.transactionId, eventIds };
+    },
+
+    refund(orderId: unknown) {
+      const purchase = purchases.get(Number(orderId));
+      if (!purchase) throw new EmulatorInputError(`no order ${String(orderId)}`, 404);
+      if (purchase.refunded) throw new EmulatorInputError(`order ${purchase.orderId} is already refunded`, 409);
+      purchase.refunded = true;
+      return { eventIds: refundEventData(purchase).map((data) => addEvent(purchase.userId, data)) };
+    },
+
+    /** Unprocessed events of one player, oldest first, after `afterId`, optionally by type. */
+    listUnprocessed(userId: string, { afterId = 0, types, limit }: { afterId?: number; types?: string[]; limit: number }) {
+      return events
+        .filter((event) => event.userId === userId && !event.processed && event.id > afterId)
+        .filter((event) => !types || types.includes(String((event.data as { notification_type?: unknown })?.notification_type)))
+        .slice(0, limit);
+    },
+
+    /** Marks one of the player's events processed; false when the player has no such event. */
+    markProcessed(userId: string, eventId: number): boolean {
+      const event = events.find((candidate) => candidate.id === eventId && candidate.userId === userId);
+      if (!event) return false;
+      if (!event.processed) {
+        event.processed = true;
+        event.processedAt = new Date().toISOString();
+      }
+      return true;
+    },
+
+    state(userId: string) {
+      return {
+        events: events.filter((event) => event.userId === userId),
+        orders: [...purchases.values()]
+          .filter((purchase) => purchase.userId === userId)
+          .map(({ orderId, transactionId, items, mode, refunded, projectId: owner }) => ({ orderId, transactionId, items, mode, refunded, projectId: owner })),
+      };
+    },
+
+    get faults() {
+      return faults;
+    },
+    setFaults(update: Partial<Faults>) {
+      const next = { ...faults, ...update };
+      const rates = [next.errorRate, next.dropAckResponseRate];
+      if (rates.some((rate) => typeof rate !== 'number' || !(rate >= 0 && rate <= 1))) throw new EmulatorInputError('rates must be numbers from 0 to 1');
+      if (typeof next.latencyMs !== 'number' || !(next.latencyMs >= 0)) throw new EmulatorInputError('latencyMs must be a non-negative number');
+      if (!Number.isInteger(next.status) || next.status < 400 || next.status > 599) throw new EmulatorInputError('status must be an HTTP error status');
+      faults = next;
+      return faults;
+    },
+  };
+}
+
+export type World = ReturnType<typeof createWorld>;
+
+function requireUserId(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw new EmulatorInputError('userId must be a non-empty string');
+  return value;
+}
+
+function requireItems(value: unknown): PurchaseItem[] {
+  if (!Array.isArray(value) || value.length === 0) throw new EmulatorInputError('items must be a non-empty array');
+  return value.map((item: Partial<PurchaseItem>) => {
+    if (typeof item?.sku !== 'string' || !Number.isSafeInteger(item.quantity) || (item.quantity ?? 0) <= 0) {
+      throw new EmulatorInputError('each item needs a sku and a positive integer quantity');
+    }
+    return { ...item } as PurchaseItem;
+  });
+}

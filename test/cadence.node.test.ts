@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { fullJitterDelay, parseRetryAfter, retryDelay } from '../src/schedule/backoff';
+import { DEFAULT_CADENCE, nextPoll } from '../src/schedule/cadence';
+
+const policy = { baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 };
+
+describe('backoff', () => {
+  it('is a full-jitter draw under an exponential ceiling with a cap', () => {
+    expect([0, 1, 2, 3, 10].map((attempt) => fullJitterDelay(attempt, policy, () => 0.999999))).toEqual([99, 199, 399, 799, 999]);
+    expect(fullJitterDelay(5, policy, () => 0)).toBe(0);
+  });
+  it('honours Retry-After, and gives up inside the call when it is longer than allowed', () => {
+    expect(retryDelay(0, 2000, policy)).toBe(2000);
+    expect(retryDelay(0, 60_000, policy)).toBeUndefined();
+  });
+  it('reads Retry-After in seconds or as an HTTP date', () => {
+    expect(parseRetryAfter('3', 0)).toBe(3000);
+    expect(parseRetryAfter('Thu, 01 Jan 1970 00:00:10 GMT', 4000)).toBe(6000);
+    expect(parseRetryAfter('soon', 0)).toBeUndefined();
+    expect(parseRetryAfter(undefined, 0)).toBeUndefined();
+    expect(parseRetryAfter('-1', 0)).toBeUndefined();
+  });
+});
+
+describe('when to poll next', () => {
+  it('waits the foreground interval when idle and the watch interval while watching', () => {
+    expect(nextPoll({ watching: false, consecutiveErrors: 0 }, DEFAULT_CADENCE)).toEqual({ delayMs: 30_000, status: 'waiting' });
+    expect(nextPoll({ watching: true, consecutiveErrors: 0 }, DEFAULT_CADENCE)).toEqual({ delayMs: 1_000, status: 'waiting' });
+  });
+  it('backs off after errors, growing to the cap, and never sooner than Retry-After', () => {
+    const top = () => 0.999999;
+    expect(nextPoll({ watching: true, consecutiveErrors: 1 }, DEFAULT_CADENCE, top).delayMs).toBe(999);
+    expect(nextPoll({ watching: false, consecutiveErrors: 4 }, DEFAULT_CADENCE, top).delayMs).toBe(7999);
+    expect(nextPoll({ watching: false, consecutiveErrors: 30 }, DEFAULT_CADENCE, top).delayMs).toBe(59_999);
+    expect(nextPoll({ watching: false, consecutiveErrors: 1, retryAfterMs: 20_000 }, DEFAULT_CADENCE, () => 0)).toEqual({ delayMs: 20_000, status: 'backing-off' });
+  });
+});
