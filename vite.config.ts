@@ -15,6 +15,8 @@ const CHROMIUM_ARGS = [
 ];
 
 export default defineConfig({
+  // Pre-bundled up front so browser tests are not reloaded mid-run by dependency discovery.
+  optimizeDeps: { include: ['axios', 'idb-keyval', 'mitt', 'p-retry'] },
   build: {
     lib: {
       entry: { index: 'src/index.ts', emulator: 'src/emulator/index.ts' },
