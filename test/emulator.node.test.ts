@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planEvent } from '../src/events/parse';
+import { startEmulator, type Emulator } from '../src/emulator';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ pageSize: 2 });
+});
+afterAll(() => emulator.close());
+
+const api = (path: string, init: RequestInit & { token?: string } = {}) =>
+  fetch(`${emulator.url}${path}`, { ...init, headers: { ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}), ...init.headers } });
+const post = (path: string, body: unknown) => api(path, { method: 'POST', body: JSON.stringify(body) });
+
+describe('the emulator', () => {
+  it('issues tokens and serves only the bearer’s unprocessed events, a page at a time', async () => {
+    const { token } = await (await post('/__emulator/token', { userId: 'e1' })).json();
+    emulator.purchase({ userId: 'e1', items: [{ sku: 'a', quantity: 1 }], mode: 'separate' });
+    emulator.purchase({ userId: 'e1', items: [{ sku: 'b', quantity: 1 }] });
+    emulator.purchase({ userId: 'e2', items: [{ sku: 'c', quantity: 1 }] });
+    const first = await (await api(`/events?project_id=${emulator.projectId}`, { token })).json();
+    expect(first.events.map((e: { data: { notification_type: string } }) => e.data.notification_type)).toEqual(['payment', 'order_paid']);
+    const after = first.events[1].id;
+    const second = await (await api(`/events?project_id=${emulator.projectId}&after_id=${after}`, { token })).json();
+    expect(second.events).toHaveLength(1);
+    expect(second.events[0]).toMatchObject({ status: 0, created_at: expect.any(String) });
+
+    expect((await api(`/events/${after}/processed?project_id=${emulator.projectId}`, { method: 'POST', token })).status).toBe(204);
+    expect(emulator.state('e1').events.find((e) => e.id === after)).toMatchObject({ processed: true, processedAt: expect.any(String) });
+    const typed = await (await api(`/events?project_id=${emulator.projectId}&types=payment`, { token })).json();
+    expect(typed.events.map((e: { data: { notification_type: string } }) => e.data.notification_type)).toEqual(['payment']);
+  });
+
+  it('refuses bad, expired or missing tokens with 401, and the wrong project with 400', async () => {
+    expect((await api(`/events?project_id=${emulator.projectId}`)).status).toBe(401);
+    expect((await api(`/events?project_id=${emulator.projectId}`, { token: emulator.issueToken('e1', -1) })).status).toBe(401);
+    expect((await api(`/events?project_id=${emulator.projectId}`, { token: `${emulator.issueToken('e1')}x` })).status).toBe(401);
+    expect((await api('/events?project_id=1', { token: emulator.issueToken('e1') })).status).toBe(400);
+  });
+
+  it('answers CORS preflights so the demo page can call it', async () => {
+    const response = await api('/events', { method: 'OPTIONS', headers: { Origin: 'http://localhost:5173' } });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-allow-headers')).toContain('Authorization');
+  });
+
+  it('produces payloads our parser reads as one order in both generations', () => {
+    for (const mode of ['combined', 'separate'] as const) {
+      const { eventIds, orderId } = emulator.purchase({ userId: 'e3', items: [{ sku: 'gold', quantity: 5 }], mode });
+      const refund = emulator.refund(orderId);
+      const events = emulator.state('e3').events.filter((e) => [...eventIds, ...refund.eventIds].includes(e.id));
+      const plans = events.map((e) => planEvent((e.data as { notification_type: string }).notification_type, e.data, String(emulator.projectId)));
+      expect(plans.every((plan) => 'keys' in plan && plan.keys.orderId === String(orderId))).toBe(true);
+      expect(plans.map((plan) => plan.kind)).toEqual(mode === 'combined' ? ['grant', 'revoke'] : ['grant', 'grant', 'revoke', 'revoke']);
+    }
+  });
+
+  it('rejects bad admin input with 4xx and a reason', async () => {
+    expect((await post('/__emulator/purchase', { userId: 'e1', items: [{ sku: 'a', quantity: -1 }] })).status).toBe(400);
+    expect((await post('/__emulator/refund', { orderId: 1 })).status).toBe(404);
+    expect((await post('/__emulator/faults', { errorRate: 2 })).status).toBe(400);
+    expect((await api('/__emulator/token', { method: 'POST', body: '{not json' })).status).toBe(400);
+    const { orderId } = emulator.purchase({ userId: 'e1', items: [{ sku: 'a', quantity: 1 }] });
+    emulator.refund(orderId);
+    expect((await post('/__emulator/refund', { orderId })).status).toBe(409);
+  });
+
+  it('injects faults: errors with Retry-After, and acks whose response is dropped', async () => {
+    const token = emulator.issueToken('e4');
+    emulator.setFaults({ errorRate: 1, status: 429, retryAfterS: 2 });
+    const limited = await api(`/events?project_id=${emulator.projectId}`, { token });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    emulator.setFaults({ errorRate: 0, dropAckResponseRate: 1 });
+    const [id] = emulator.purchase({ userId: 'e4', items: [{ sku: 'a', quantity: 1 }] }).eventIds;
+    await expect(api(`/events/${id}/processed?project_id=${emulator.projectId}`, { method: 'POST', token })).rejects.toThrow();
+    expect(emulator.state('e4').events[0]?.processed).toBe(true);
+    emulator.setFaults({ dropAckResponseRate: 0, retryAfterS: undefined });
+  });
+});

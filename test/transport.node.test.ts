@@ -1,0 +1,77 @@
+import axios from 'axios';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { HttpError } from '../src/errors';
+import { startEmulator, type Emulator } from '../src/emulator';
+import { createTransport } from '../src/transport/http';
+import { createTokenSource, readJwtClaims } from '../src/transport/token';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(() => emulator.close());
+
+const transportFor = (token: Parameters<typeof createTokenSource>[0], extra: { retries?: number } = {}) =>
+  createTransport({ baseUrl: emulator.url, projectId: String(emulator.projectId), tokens: createTokenSource(token), ...extra });
+
+describe('transport', () => {
+  it('does not retry a 400 (a request that cannot succeed)', async () => {
+    const http = axios.create();
+    let calls = 0;
+    http.interceptors.request.use((config) => (calls++, config));
+    const transport = createTransport({ baseUrl: emulator.url, projectId: '1', tokens: createTokenSource(emulator.issueToken('u')), http, retries: 3 });
+    const error = await transport.listEvents().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ status: 400, retryable: false });
+    expect(calls).toBe(1);
+  });
+
+  it('answers an ack for an unknown event with "gone" so it is not retried forever', async () => {
+    expect(await transportFor(emulator.issueToken('u')).markProcessed(999_999)).toBe('gone');
+  });
+
+  it('maps a refused connection to a retryable HttpError without a status', async () => {
+    const transport = createTransport({ baseUrl: 'http://127.0.0.1:9', projectId: '1', tokens: createTokenSource('t'), retries: 0 });
+    await expect(transport.listEvents()).rejects.toMatchObject({ name: 'HttpError', status: undefined, retryable: true });
+  });
+
+  it('stops waiting as soon as the signal aborts', async () => {
+    emulator.setFaults({ latencyMs: 2000 });
+    try {
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(new Error('stop')), 50);
+      await expect(transportFor(emulator.issueToken('u')).listEvents({ signal: controller.signal })).rejects.toThrow('stop');
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      emulator.setFaults({ latencyMs: 0 });
+    }
+  });
+
+  it('shares one token refresh among concurrent 401s', async () => {
+    const fresh = vi.fn(() => emulator.issueToken('u'));
+    const tokens = createTokenSource(fresh);
+    const expired = emulator.issueToken('u', -10);
+    fresh.mockReturnValueOnce(expired);
+    expect(await tokens.get()).toBe(expired);
+    const refreshed = await Promise.all([tokens.refresh(expired), tokens.refresh(expired), tokens.refresh(expired)]);
+    expect(new Set(refreshed).size).toBe(1);
+    expect(refreshed[0]).not.toBe(expired);
+    expect(fresh).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not cache a failed token fetch', async () => {
+    const source = vi.fn<() => Promise<string>>().mockRejectedValueOnce(new Error('login server down')).mockResolvedValue('ok');
+    const tokens = createTokenSource(source);
+    await expect(tokens.get()).rejects.toThrow('login server down');
+    expect(await tokens.get()).toBe('ok');
+  });
+
+  it('reads sub and exp from a JWT and nothing from other strings', () => {
+    const claims = readJwtClaims(emulator.issueToken('player-7', 60));
+    expect(claims.sub).toBe('player-7');
+    expect(claims.exp).toBeGreaterThan(Date.now() / 1000);
+    expect(readJwtClaims('opaque-token')).toEqual({});
+    expect(readJwtClaims('a.!!!.c')).toEqual({});
+  });
+});
