@@ -33,19 +33,7 @@ export interface GetUpdatesClientOptions {
 }
 
 /** Reads and the one write a game makes on the local inventory. */
-export interface InventoryApi {
-  /** The balance of one SKU (0 when never granted). */
-  balance(sku: string): Promise<number>;
-  /** Every balance, as an object without prototype (any SKU is a safe key). */
-  balances(): Promise<Record<string, number>>;
-  /** One order, by order id or transaction id. */
-  order(id: string | number): Promise<Order | undefined>;
-  orders(): Promise<Order[]>;
-  /** The ledger's record of one event id (outcome, and reason when quarantined). */
-  event(id: number): Promise<EventRecord | undefined>;
-  /** Atomically takes `quantity` of `sku`; throws InsufficientBalanceError and takes nothing if short. */
-  consume(sku: string, quantity: number): Promise<number>;
-}
+export type InventoryApi = Pick<Inventory, 'balance' | 'balances' | 'order' | 'orders' | 'event' | 'consume'>;
 
 export interface GetUpdatesClient {
   on<K extends keyof ClientEvents>(type: K, handler: Handler<ClientEvents[K]>): void;

@@ -3,17 +3,12 @@
  * (order_paid / order_canceled carrying the payment under `billing`) and "separate"
  * (payment / refund, then item-only order_paid / order_canceled without settings or billing).
  */
+import type { GrantLine } from '../events/plan';
 
 export type WebhookMode = 'combined' | 'separate';
 
-export interface PurchaseItem {
-  sku: string;
-  quantity: number;
-  type?: string;
-  isBundleContent?: boolean;
-  isFree?: boolean;
-  isBonus?: boolean;
-}
+/** An item bought: the same shape the client's grants use. */
+export type PurchaseItem = GrantLine;
 
 export interface Purchase {
   projectId: number;

@@ -72,11 +72,17 @@ export interface Inventory {
   applyBatch(events: readonly ParsedEvent[], now: number): Promise<AppliedEvent[]>;
   pendingAcks(): Promise<number[]>;
   clearAcks(ids: readonly number[]): Promise<void>;
+  /** The balance of one SKU (0 when never granted). */
   balance(sku: string): Promise<number>;
+  /** Every balance, as an object without prototype (any SKU is a safe key). */
   balances(): Promise<Record<string, number>>;
+  /** One order, by order id or transaction id. */
   order(id: string | number): Promise<Order | undefined>;
+  /** Every order, oldest first. */
   orders(): Promise<Order[]>;
+  /** The ledger's record of one event id (outcome, and reason when quarantined). */
   event(id: number): Promise<EventRecord | undefined>;
+  /** Atomically takes `quantity` of `sku` and returns what is left; throws InsufficientBalanceError and takes nothing if short. */
   consume(sku: string, quantity: number): Promise<number>;
   close(): Promise<void>;
 }
