@@ -1,5 +1,5 @@
 /** The client in real Chromium against the emulator: CORS, axios's browser adapter, real IndexedDB. */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { createGetUpdatesClient, type GetUpdatesClient } from '../src';
 
 const url = inject('emulatorUrl');
@@ -55,5 +55,20 @@ describe('in the browser', () => {
     expect(reports.reduce((sum, report) => sum + report.granted, 0)).toBe(6);
     for (const client of tabs) expect(await client.inventory.balance('coin')).toBe(60);
     expect(await tabs[0]!.pollNow()).toMatchObject({ fetched: 0 });
+  });
+
+  it('tells the player’s other tabs what one tab granted', async () => {
+    const userId = newPlayer();
+    const [polling, other] = [tab(userId), tab(userId)];
+    const heard: unknown[] = [];
+    other.on('granted', (event) => heard.push(['granted', event.orderId]));
+    other.on('changed', (event) => heard.push(['changed', event.source, event.skus]));
+    await other.inventory.balances(); // opens its database and channel, as a running tab would have
+    const { orderId } = await buy(userId, [{ sku: 'gem', quantity: 3 }]);
+    await polling.pollNow();
+    await vi.waitFor(() => expect(heard).toEqual([['granted', String(orderId)], ['changed', 'other-tab', ['gem']]]));
+    expect(await other.inventory.balance('gem')).toBe(3);
+    await polling.inventory.consume('gem', 1);
+    await vi.waitFor(() => expect(heard).toContainEqual(['changed', 'other-tab', ['gem']]));
   });
 });

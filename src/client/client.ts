@@ -10,6 +10,7 @@ import { openDatabase } from '../store/database';
 import { createInventory, type EventRecord, type Inventory, type Order } from '../store/inventory';
 import { createTransport, DEFAULT_BASE_URL } from '../transport/http';
 import { createTokenSource, readJwtClaims, type TokenInput } from '../transport/token';
+import { openTabChannel, type TabChannel } from '../tabs/broadcast';
 import { emissionsFor, type ClientEvents } from './events';
 
 export interface GetUpdatesClientOptions {
@@ -65,30 +66,41 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     retries: options.retries,
   });
 
-  let opening: Promise<Inventory> | undefined;
-  const inventory = () => (opening ??= openInventory().catch((error: unknown) => {
+  let opening: Promise<{ store: Inventory; tabs: TabChannel }> | undefined;
+  const open = () => (opening ??= openInventory().catch((error: unknown) => {
     opening = undefined; // a later call tries again (token fetched, storage back)
     throw error;
   }));
+  const inventory = async () => (await open()).store;
 
-  async function openInventory(): Promise<Inventory> {
+  async function openInventory() {
     const userId = options.userId ?? readJwtClaims(await tokens.get()).sub;
     if (!userId) throw new InvalidArgumentError('userId is required when the token is not a JWT with a "sub"');
     const factory = options.indexedDB ?? globalThis.indexedDB;
     if (!factory) throw new StorageError('IndexedDB is not available here: pass the indexedDB option');
-    return createInventory(openDatabase(factory, `${options.dbName ?? 'xsolla-getupdates'}:${projectId}:${userId}`));
+    const name = `${options.dbName ?? 'xsolla-getupdates'}:${projectId}:${userId}`;
+    const tabs = openTabChannel(name, ([type, payload]) =>
+      emitter.emit(type, (type === 'changed' ? { ...payload, source: 'other-tab' } : payload) as never),
+    );
+    return { store: createInventory(openDatabase(factory, name)), tabs };
+  }
+
+  /** Fires committed changes here and in the player's other tabs. */
+  function announce(emissions: ReadonlyArray<readonly [keyof ClientEvents, unknown]>, tabs: TabChannel) {
+    for (const [type, payload] of emissions) emitter.emit(type, payload as never);
+    tabs.share(emissions);
   }
 
   async function runDrain(signal?: AbortSignal): Promise<PollReport> {
     try {
-      const store = await inventory();
+      const { store, tabs } = await open();
       return await drain(
         {
           transport,
           inventory: store,
           projectId,
           now: Date.now,
-          onApplied: (applied) => emissionsFor(applied).forEach(([type, payload]) => emitter.emit(type, payload as never)),
+          onApplied: (applied) => announce(emissionsFor(applied), tabs),
           onUnreadable: (detail) => emitter.emit('ignored', { reason: 'unreadable-event', quarantined: false, detail }),
           onAckError: (error) => emitter.emit('error', { error, phase: 'ack' }),
         },
@@ -170,18 +182,21 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       order: withInventory((store, id: string | number) => store.order(id)),
       orders: withInventory((store) => store.orders()),
       event: withInventory((store, id: number) => store.event(id)),
-      consume: withInventory(async (store, sku: string, quantity: number) => {
+      consume: async (sku: string, quantity: number) => {
+        const { store, tabs } = await open();
         const left = await store.consume(sku, quantity);
-        emitter.emit('changed', { skus: [sku], source: 'consume' });
+        announce([['changed', { skus: [sku], source: 'consume' }]], tabs);
         return left;
-      }),
+      },
     },
     async close() {
       loop.stop();
       lifetime.abort();
       lifetime = new AbortController();
       await inflight?.catch(() => undefined);
-      if (opening) await (await opening.catch(() => undefined))?.close();
+      const opened = await opening?.catch(() => undefined);
+      opened?.tabs.close();
+      await opened?.store.close();
       opening = undefined;
     },
   };

@@ -45,8 +45,8 @@ export type ClientEvents = {
   ignored: IgnoredEvent;
   error: { error: unknown; phase: 'poll' | 'ack' };
   status: { status: ClientStatus; nextPollInMs?: number };
-  /** Balances changed: by a drain, or by `consume()`. */
-  changed: { skus: string[]; source: 'poll' | 'consume' };
+  /** Balances changed: by this tab's drain or `consume()`, or by another tab of the same player. */
+  changed: { skus: string[]; source: 'poll' | 'consume' | 'other-tab' };
 };
 
 type Emission = { [K in keyof ClientEvents]: [K, ClientEvents[K]] }[keyof ClientEvents];
