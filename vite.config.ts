@@ -1,10 +1,11 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { defineConfig, type UserConfig } from 'vite';
 import { playwright } from '@vitest/browser-playwright';
+import { getUpdatesEmulator } from './src/emulator/vite';
 
 // Debian's chromium (apt-get install chromium); browsers cannot be downloaded here.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -13,23 +14,35 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+const RUNTIME_DEPENDENCIES = ['axios', 'idb-keyval', 'mitt', 'p-retry'];
 
-export default defineConfig({
-  // Pre-bundled up front so browser tests are not reloaded mid-run by dependency discovery.
-  optimizeDeps: { include: ['axios', 'idb-keyval', 'mitt', 'p-retry'] },
-  build: {
-    lib: {
-      entry: { index: 'src/index.ts', emulator: 'src/emulator/index.ts' },
-      formats: ['es'],
+/** `npm run demo`: the demo page with the emulator mounted on the same origin. */
+const demoServer: UserConfig = { root: 'demo', plugins: [getUpdatesEmulator()], server: { port: 5173 } };
+
+/** `npm run build`, step by step: library (ESM), script-tag bundle, static demo. */
+const builds: Record<string, UserConfig> = {
+  production: {
+    build: {
+      lib: { entry: { index: 'src/index.ts', emulator: 'src/emulator/index.ts' }, formats: ['es'] },
+      rolldownOptions: { external: [/^node:/, 'vite', ...RUNTIME_DEPENDENCIES] },
     },
-    rolldownOptions: { external: [/^node:/, 'axios', 'idb-keyval', 'mitt', 'p-retry'] },
   },
+  // One self-contained file (dependencies inlined) for engines that load plain <script> tags.
+  iife: {
+    build: {
+      lib: { entry: 'src/index.ts', formats: ['iife'], name: 'XsollaGetUpdates', fileName: () => 'xsolla-getupdates.iife.js' },
+      emptyOutDir: false,
+    },
+  },
+  demo: { root: 'demo', base: './', build: { outDir: '../dist/demo', emptyOutDir: true } },
+};
+
+const tests: UserConfig = {
+  // Pre-bundled up front so browser tests are not reloaded mid-run by dependency discovery.
+  optimizeDeps: { include: RUNTIME_DEPENDENCIES },
   test: {
     projects: [
-      {
-        extends: true,
-        test: { name: 'node', environment: 'node', include: ['test/**/*.node.test.ts'] },
-      },
+      { extends: true, test: { name: 'node', environment: 'node', include: ['test/**/*.node.test.ts'] } },
       {
         extends: true,
         test: {
@@ -44,6 +57,16 @@ export default defineConfig({
           },
         },
       },
+      {
+        extends: true,
+        test: { name: 'e2e', environment: 'node', include: ['test/e2e/**/*.e2e.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+      },
     ],
   },
+};
+
+export default defineConfig(({ command, mode }) => {
+  if (mode === 'test') return tests;
+  if (command === 'serve') return demoServer;
+  return builds[mode] ?? builds.production!;
 });

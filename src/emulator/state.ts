@@ -18,8 +18,8 @@ export interface Faults {
   latencyMs: number;
   /** Status of injected failures (default 503). */
   status: number;
-  /** Retry-After seconds sent with injected failures. */
-  retryAfterS?: number;
+  /** Retry-After seconds sent with injected failures (null clears it). */
+  retryAfterS?: number | null;
   /** Share of acks recorded and then answered with a dropped connection. */
   dropAckResponseRate: number;
 }
@@ -122,6 +122,8 @@ export function createWorld(projectId: number) {
     },
     setFaults(update: Partial<Faults>) {
       const next = { ...faults, ...update };
+      if (next.retryAfterS === undefined || next.retryAfterS === null) delete next.retryAfterS;
+      else if (typeof next.retryAfterS !== 'number' || !(next.retryAfterS >= 0)) throw new EmulatorInputError('retryAfterS must be a non-negative number or null');
       const rates = [next.errorRate, next.dropAckResponseRate];
       if (rates.some((rate) => typeof rate !== 'number' || !(rate >= 0 && rate <= 1))) throw new EmulatorInputError('rates must be numbers from 0 to 1');
       if (typeof next.latencyMs !== 'number' || !(next.latencyMs >= 0)) throw new EmulatorInputError('latencyMs must be a non-negative number');

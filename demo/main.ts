@@ -1,0 +1,193 @@
+/**
+ * The demo game's page. Everything it shows comes from the library: balances and orders from
+ * `client.inventory`, the log from the client's events. Only the buy, refund and fault
+ * controls talk to the emulator's admin endpoints, standing in for Pay Station and support.
+ *
+ * URL options: `?user=<id>` (default demo-player), `?baseUrl=` (default: this page's origin,
+ * where `npm run demo` mounts the emulator), `?projectId=` (default 308077), and `#token=<JWT>`
+ * to use a real player token (then the emulator's admin endpoints are not used).
+ */
+import { createGetUpdatesClient, type ClientEvents, type Order } from '../src';
+import { ITEM_NAMES, PRODUCTS, type Product } from './catalog';
+import { byId, el } from './dom';
+
+const params = new URLSearchParams(location.search);
+const userId = params.get('user') || 'demo-player';
+const baseUrl = (params.get('baseUrl') || location.origin).replace(/\/+$/, '');
+const projectId = params.get('projectId') || '308077';
+const realToken = new URLSearchParams(location.hash.slice(1)).get('token');
+const emulated = !realToken;
+
+async function admin<T>(path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${baseUrl}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
+  const payload = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(`emulator ${path}: ${payload?.error?.description ?? response.status}`);
+  return payload as T;
+}
+
+const client = createGetUpdatesClient({
+  projectId,
+  baseUrl,
+  // With a real token the player is the JWT's `sub`; with the emulator, the `?user=` id.
+  userId: emulated ? userId : (params.get('user') ?? undefined),
+  token: realToken ?? (async () => (await admin<{ token: string }>('token', { userId })).token),
+  // Snappier than the library's 30 s default, so refunds show up quickly in a demo.
+  cadence: { intervalMs: 5_000 },
+});
+
+// --- log ------------------------------------------------------------------------------
+const logList = byId<HTMLOListElement>('log');
+function log(kind: string, text: string) {
+  const time = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  logList.prepend(el('li', { class: `entry ${kind}`, 'data-kind': kind }, el('time', {}, time), el('b', {}, kind), el('span', {}, text)));
+  while (logList.children.length > 200) logList.lastElementChild?.remove();
+}
+const describeItems = (items: Array<{ sku: string; quantity: number }>) => items.map(({ sku, quantity }) => `${quantity}× ${sku}`).join(', ');
+const describeError = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+// --- inventory and orders ----------------------------------------------------------------
+const balancesList = byId<HTMLUListElement>('balances');
+async function renderBalances() {
+  const balances = await client.inventory.balances();
+  const skus = [...new Set([...Object.keys(ITEM_NAMES), ...Object.keys(balances)])];
+  balancesList.replaceChildren(
+    ...skus.map((sku) =>
+      el('li', {}, el('span', { class: 'name' }, ITEM_NAMES[sku] ?? sku), el('span', { class: 'qty', 'data-testid': `balance-${sku}` }, String(balances[sku] ?? 0))),
+    ),
+  );
+}
+
+/** Orders bought in this page and not yet seen in the ledger, so they show at once as "paid". */
+const awaiting = new Map<string, Product>();
+const ordersList = byId<HTMLUListElement>('orders');
+async function renderOrders() {
+  const orders = (await client.inventory.orders()).reverse();
+  const known = new Set(orders.map((order) => order.orderId));
+  const pending = [...awaiting].filter(([orderId]) => !known.has(orderId));
+  byId('no-orders').hidden = orders.length + pending.length > 0;
+  ordersList.replaceChildren(
+    ...pending.map(([orderId, product]) => orderRow(orderId, 'paid, delivering…', describeItems(product.items), false)),
+    ...orders.map((order) => orderRow(order.orderId ?? order.transactionId ?? '?', order.status, describeItems(order.items), emulated && order.status === 'granted')),
+  );
+}
+
+function orderRow(orderId: string, status: Order['status'] | string, items: string, refundable: boolean) {
+  const refund = el('button', { type: 'button', class: 'ghost small', 'data-testid': `refund-${orderId}`, disabled: !refundable }, 'Refund');
+  refund.addEventListener('click', () => void refundOrder(orderId, refund));
+  return el(
+    'li',
+    { 'data-testid': `order-${orderId}`, 'data-status': status },
+    el('div', {}, el('strong', {}, `#${orderId}`), el('span', { class: `badge ${status.split(',')[0]}` }, status)),
+    el('div', { class: 'items' }, items || '—'),
+    refund,
+  );
+}
+
+const refresh = () => Promise.all([renderBalances(), renderOrders()]).catch((error: unknown) => log('error', describeError(error)));
+
+// --- shop ---------------------------------------------------------------------------------
+const modeSelect = byId<HTMLSelectElement>('mode');
+byId('products').replaceChildren(
+  ...PRODUCTS.map((product) => {
+    const button = el('button', { type: 'button', 'data-testid': `buy-${product.id}`, disabled: !emulated }, `Buy ${product.price}`);
+    button.addEventListener('click', () => void buy(product, button));
+    return el(
+      'li',
+      {},
+      el('span', { class: 'icon', 'aria-hidden': 'true' }, product.icon),
+      el('div', { class: 'product' }, el('strong', {}, product.name), el('span', {}, product.blurb)),
+      button,
+    );
+  }),
+);
+
+async function buy(product: Product, button: HTMLButtonElement) {
+  button.disabled = true;
+  try {
+    const { orderId } = await admin<{ orderId: number }>('purchase', { userId, items: product.items, mode: modeSelect.value });
+    log('purchase', `order #${orderId} paid (${modeSelect.value} webhooks): ${product.name}`);
+    awaiting.set(String(orderId), product);
+    void renderOrders();
+    button.disabled = false;
+    const order = await client.watchOrder(orderId);
+    awaiting.delete(String(orderId));
+    log('delivered', `order #${orderId} is ${order.status}`);
+  } catch (error) {
+    log('error', describeError(error));
+  } finally {
+    button.disabled = false;
+    void refresh();
+  }
+}
+
+async function refundOrder(orderId: string, button: HTMLButtonElement) {
+  button.disabled = true;
+  try {
+    await admin('refund', { orderId: Number(orderId) });
+    log('refund', `order #${orderId} refunded by support`);
+    await client.pollNow().catch(() => undefined); // failures are logged by the error handler; the loop retries
+  } catch (error) {
+    log('error', describeError(error));
+  }
+}
+
+async function spend(sku: string, quantity: number) {
+  try {
+    const left = await client.inventory.consume(sku, quantity);
+    log('spent', `${quantity}× ${sku}, ${left} left`);
+  } catch (error) {
+    log('error', describeError(error));
+  }
+}
+byId('drink').addEventListener('click', () => void spend('health_potion', 1));
+byId('spend-gold').addEventListener('click', () => void spend('gold', 100));
+byId('poll-now').addEventListener('click', () => void client.pollNow().catch(() => undefined));
+
+// --- faults -------------------------------------------------------------------------------
+const faultInputs = [...document.querySelectorAll<HTMLInputElement>('input[data-fault]')];
+async function applyFaults() {
+  const on = (name: string) => faultInputs.some((input) => input.dataset.fault === name && input.checked);
+  const rateLimited = on('rateLimited');
+  try {
+    await admin('faults', {
+      errorRate: on('flaky') || rateLimited ? (rateLimited ? 0.3 : 0.2) : 0,
+      status: rateLimited ? 429 : 503,
+      retryAfterS: rateLimited ? 1 : null,
+      latencyMs: on('slow') ? 400 : 0,
+      dropAckResponseRate: on('dropAcks') ? 0.3 : 0,
+    });
+    log('faults', faultInputs.filter((input) => input.checked).map((input) => input.dataset.fault).join(', ') || 'none');
+  } catch (error) {
+    log('error', describeError(error));
+  }
+}
+faultInputs.forEach((input) => input.addEventListener('change', () => void applyFaults()));
+
+// --- client events ------------------------------------------------------------------------
+const STATUS_TEXT: Record<ClientEvents['status']['status'], string> = {
+  polling: 'polling',
+  waiting: 'waiting',
+  'backing-off': 'backing off',
+  stopped: 'stopped',
+};
+client.on('status', ({ status, nextPollInMs }) => {
+  byId('status').textContent = STATUS_TEXT[status];
+  byId('status-pill').dataset.state = status;
+  byId('status-pill').title = nextPollInMs === undefined ? '' : `next poll in ${Math.round(nextPollInMs / 100) / 10} s`;
+});
+client.on('granted', ({ orderId, items }) => log('granted', `order #${orderId}: ${describeItems(items)}`));
+client.on('revoked', ({ orderId, items }) => log('revoked', `order #${orderId}: ${describeItems(items)}`));
+client.on('partialRefund', ({ orderId, transactionId }) => log('partialRefund', `order #${orderId ?? transactionId}`));
+client.on('ignored', ({ eventId, reason, detail }) => log('ignored', `event ${eventId ?? '?'}: ${reason}${detail ? ` (${detail})` : ''}`));
+client.on('error', ({ error, phase }) => log('error', `${phase}: ${describeError(error)}`));
+client.on('changed', () => void refresh());
+
+// --- start --------------------------------------------------------------------------------
+byId('player').textContent = userId;
+byId('foot').textContent = `${emulated ? 'Emulator' : 'Xsolla'} at ${baseUrl} · project ${projectId}`;
+if (!emulated) {
+  byId('shop-hint').textContent = 'Live project: buy through your Pay Station; paid orders appear here as the client polls.';
+  byId('faults-card').hidden = true;
+}
+void refresh();
+client.start();

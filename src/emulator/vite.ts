@@ -1,0 +1,27 @@
+/**
+ * Mounts the emulator on a Vite dev server, so the page, the Events API and the
+ * `/__emulator/*` admin endpoints share one origin (no CORS, one URL to open).
+ */
+import type { Plugin } from 'vite';
+import { startEmulator, type Emulator, type EmulatorOptions } from './server';
+
+const EMULATED_PATHS = /^\/(events(\/|\?|$)|__emulator\/)/;
+
+export function getUpdatesEmulator(options: EmulatorOptions = {}): Plugin & { emulator(): Emulator | undefined } {
+  let emulator: Emulator | undefined;
+  return {
+    name: 'xsolla-getupdates-emulator',
+    apply: 'serve',
+    emulator: () => emulator,
+    async configureServer(server) {
+      const started = await startEmulator(options);
+      emulator = started;
+      server.middlewares.use((request, response, next) => {
+        if (EMULATED_PATHS.test(request.url ?? '')) started.handle(request, response);
+        else next();
+      });
+      server.httpServer?.once('close', () => void started.close());
+      server.config.logger.info(`  GetUpdates emulator: project ${started.projectId}, mounted at /events and /__emulator/* (also on ${started.url})`);
+    },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * The demo page end to end: Vite's dev server with the emulator mounted, driven by Playwright
+ * in Debian's Chromium. Each test is a player's session in one browser context (one profile).
+ */
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../vite.config';
+
+let server: ViteDevServer;
+let browser: Browser;
+let origin: string;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  server = await createServer({
+    configFile: resolve('vite.config.ts'),
+    configLoader: 'runner',
+    mode: 'development',
+    logLevel: 'error',
+    server: { port: 0, strictPort: false },
+  });
+  await server.listen();
+  origin = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+});
+
+let players = 0;
+const newPlayer = () => `e2e-${process.pid}-${++players}`;
+
+async function newContext() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  contexts.push(context);
+  return context;
+}
+
+async function openGame(context: BrowserContext, userId: string): Promise<Page> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${origin}/?user=${userId}`);
+  await expect.poll(() => page.getByTestId('status').textContent()).not.toBe('starting');
+  expect(errors).toEqual([]);
+  return page;
+}
+
+const balance = (page: Page, sku: string) => page.getByTestId(`balance-${sku}`).textContent().then(Number);
+const expectBalances = (page: Page, expected: Record<string, number>, timeout = 15_000) =>
+  expect
+    .poll(async () => Object.fromEntries(await Promise.all(Object.keys(expected).map(async (sku) => [sku, await balance(page, sku)]))), { timeout })
+    .toEqual(expected);
+const logEntries = (page: Page, kind: string) => page.locator(`[data-testid="log"] li[data-kind="${kind}"]`).allTextContents();
+
+async function emulatorState(userId: string) {
+  const response = await fetch(`${origin}/__emulator/state?userId=${userId}`);
+  return (await response.json()) as { events: Array<{ id: number; processed: boolean }>; orders: Array<{ orderId: number; refunded: boolean }> };
+}
+const unacked = async (userId: string) => (await emulatorState(userId)).events.filter((event) => !event.processed).length;
+
+describe('the demo shop', () => {
+  it('delivers a purchase, keeps it across a reload, and takes it back on refund', async () => {
+    const userId = newPlayer();
+    const context = await newContext();
+    const page = await openGame(context, userId);
+    await page.getByTestId('buy-starter_pack').click();
+    await expectBalances(page, { starter_pack: 1, gold: 1000, health_potion: 3 });
+    const { orders } = await emulatorState(userId);
+    expect(orders).toHaveLength(1);
+    const { orderId } = orders[0]!;
+    await expect.poll(() => page.getByTestId(`order-${orderId}`).getAttribute('data-status')).toBe('granted');
+    expect(await logEntries(page, 'granted')).toHaveLength(1);
+    await page.screenshot({ path: process.env.UPDATE_DEMO_SCREENSHOT ? 'demo/screenshot.png' : join(tmpdir(), 'xsolla-demo.png') });
+
+    await page.reload();
+    await expectBalances(page, { starter_pack: 1, gold: 1000, health_potion: 3 });
+    await page.waitForTimeout(300);
+    expect(await logEntries(page, 'granted')).toEqual([]); // nothing granted again after the reload
+
+    await page.getByTestId('spend-health_potion').click();
+    await expectBalances(page, { health_potion: 2 });
+    await page.getByTestId(`refund-${orderId}`).click();
+    await expectBalances(page, { starter_pack: 0, gold: 0, health_potion: -1 });
+    await expect.poll(() => page.getByTestId(`order-${orderId}`).getAttribute('data-status')).toBe('revoked');
+    expect(await unacked(userId)).toBe(0);
+  });
+
+  it('two tabs show the same balances and each order is granted once', async () => {
+    const userId = newPlayer();
+    const context = await newContext();
+    const [tabA, tabB] = [await openGame(context, userId), await openGame(context, userId)];
+    await tabA.getByTestId('buy-gold').click();
+    await tabB.getByTestId('mode').selectOption('separate');
+    await tabB.getByTestId('buy-dragon_blade').click();
+    await tabA.getByTestId('buy-gold').click();
+    for (const tab of [tabA, tabB]) await expectBalances(tab, { gold: 1000, dragon_blade: 1 });
+
+    const { orders } = await emulatorState(userId);
+    expect(orders).toHaveLength(3);
+    for (const tab of [tabA, tabB]) {
+      for (const { orderId } of orders) {
+        await expect.poll(() => tab.getByTestId(`order-${orderId}`).getAttribute('data-status')).toBe('granted');
+        // Each tab hears of each grant once, whichever tab applied it.
+        expect((await logEntries(tab, 'granted')).filter((text) => text.includes(`#${orderId}:`))).toHaveLength(1);
+      }
+    }
+    expect(await unacked(userId)).toBe(0);
+  });
+
+  it('still delivers every purchase exactly once while the network misbehaves', async () => {
+    const userId = newPlayer();
+    const page = await openGame(await newContext(), userId);
+    for (const fault of ['flaky', 'rateLimited', 'slow', 'dropAcks']) await page.getByTestId(`fault-${fault}`).check();
+    await expect.poll(async () => (await logEntries(page, 'faults')).length).toBe(4);
+    await page.getByTestId('buy-gold').click();
+    await page.getByTestId('buy-health_potion').click();
+    await page.getByTestId('mode').selectOption('separate');
+    await page.getByTestId('buy-starter_pack').click();
+    await page.getByTestId('buy-gold').click();
+    await expectBalances(page, { gold: 2000, health_potion: 4, starter_pack: 1 }, 45_000);
+
+    for (const fault of ['flaky', 'rateLimited', 'slow', 'dropAcks']) await page.getByTestId(`fault-${fault}`).uncheck();
+    await page.getByRole('button', { name: 'Poll now' }).click();
+    await expect.poll(() => unacked(userId), { timeout: 20_000 }).toBe(0);
+    await page.getByRole('button', { name: 'Poll now' }).click();
+    await page.waitForTimeout(500);
+    await expectBalances(page, { gold: 2000, health_potion: 4, starter_pack: 1 });
+    expect(await logEntries(page, 'granted')).toHaveLength(4);
+  });
+
+  it('a second player in the same browser sees only their own inventory', async () => {
+    const [first, second] = [newPlayer(), newPlayer()];
+    const context = await newContext();
+    const firstPage = await openGame(context, first);
+    await firstPage.getByTestId('buy-gold').click();
+    await expectBalances(firstPage, { gold: 500 });
+    const secondPage = await openGame(context, second);
+    await secondPage.waitForTimeout(500);
+    await expectBalances(secondPage, { gold: 0, health_potion: 0 });
+    await secondPage.getByTestId('buy-health_potion').click();
+    await expectBalances(secondPage, { gold: 0, health_potion: 1 });
+    await expectBalances(firstPage, { gold: 500, health_potion: 0 });
+  });
+
+  it('renders event data as text, never as HTML', async () => {
+    const userId = newPlayer();
+    const page = await openGame(await newContext(), userId);
+    await fetch(`${origin}/__emulator/purchase`, {
+      method: 'POST',
+      body: JSON.stringify({ userId, items: [{ sku: '<img src=x onerror="window.pwned=1">', quantity: 1 }] }),
+    });
+    await page.getByRole('button', { name: 'Poll now' }).click();
+    await expect.poll(async () => (await logEntries(page, 'granted')).join()).toContain('<img src=x');
+    expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await page.locator('[data-testid="log"] img').count()).toBe(0);
+  });
+});
