@@ -15,7 +15,7 @@ export { parseEvent, planEvent } from './events/parse';
 export type { EventPlan, GrantLine, OrderKeys, ParsedEvent, QuarantineReason } from './events/plan';
 export type { OrderStatus } from './ledger/order';
 export type { PollReport } from './poll/drain';
-export { DEFAULT_CADENCE, type Cadence } from './schedule/cadence';
+export { DEFAULT_CADENCE, type Cadence, type CadenceOptions } from './schedule/cadence';
 export type { EventOutcome, EventRecord, Order } from './store/inventory';
 export { DEFAULT_BASE_URL } from './transport/http';
 export type { TokenInput } from './transport/token';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fullJitterDelay, parseRetryAfter, retryDelay } from '../src/schedule/backoff';
-import { DEFAULT_CADENCE, nextPoll } from '../src/schedule/cadence';
+import { DEFAULT_CADENCE, nextPoll, resolveCadence } from '../src/schedule/cadence';
 
 const policy = { baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 };
 
@@ -34,4 +34,19 @@ describe('when to poll next', () => {
     expect(nextPoll({ watching: false, consecutiveErrors: 30 }, DEFAULT_CADENCE, top).delayMs).toBe(59_999);
     expect(nextPoll({ watching: false, consecutiveErrors: 1, retryAfterMs: 20_000 }, DEFAULT_CADENCE, () => 0)).toEqual({ delayMs: 20_000, status: 'backing-off' });
   });
+});
+
+describe('cadence options', () => {
+  it('fills defaults field by field, an explicit undefined included', () => {
+    expect(resolveCadence({ intervalMs: undefined, errorBackoff: { maxDelayMs: 5000 } })).toEqual({
+      ...DEFAULT_CADENCE,
+      errorBackoff: { ...DEFAULT_CADENCE.errorBackoff, maxDelayMs: 5000 },
+    });
+  });
+  it.each([{ intervalMs: 0 }, { intervalMs: NaN }, { watchIntervalMs: -1 }, { intervalMs: '5000' as never }, { errorBackoff: { baseDelayMs: Infinity } }])(
+    'refuses %j, which would spin or stall the loop',
+    (options) => {
+      expect(() => resolveCadence(options)).toThrow(/cadence/);
+    },
+  );
 });

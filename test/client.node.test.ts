@@ -273,6 +273,21 @@ describe('tokens', () => {
     log.mockRestore();
   });
 
+  it('refuses a token for another player instead of granting their purchase here', async () => {
+    const p = player();
+    const intruder = `intruder-${p.userId}`;
+    let current = p.userId;
+    const client = p.connect({ token: () => emulator.issueToken(current, current === p.userId ? 1 : 3600) });
+    await client.pollNow();
+    current = intruder;
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the first token expires: a 401 asks for another
+    const { eventIds } = emulator.purchase({ userId: intruder, items: [{ sku: 'gold', quantity: 100 }] });
+    await expect(client.pollNow()).rejects.toThrow(/another player/);
+    expect(await client.inventory.balances()).toEqual({});
+    expect(emulator.state(intruder).events.filter((event) => event.processed)).toEqual([]);
+    expect(eventIds).toHaveLength(1);
+  });
+
   it('scopes the database by the JWT’s sub when no userId is given', async () => {
     const p = player();
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 4 }] });
@@ -371,6 +386,37 @@ describe('polling', () => {
     expect(await p.client.inventory.consume('potion', 2)).toBe(0);
     await expect(p.client.inventory.consume('potion', 1)).rejects.toMatchObject({ name: 'InsufficientBalanceError' });
     expect(p.emitted('changed').at(-1)).toEqual({ skus: ['potion'], source: 'consume' });
+  });
+});
+
+describe('game handlers that throw', () => {
+  it('do not stop the other notifications of a drain, which are reported as handler errors', async () => {
+    const p = player();
+    const granted: number[] = [];
+    let first = true;
+    p.client.on('granted', () => {
+      if (first) {
+        first = false;
+        throw new Error('game bug');
+      }
+    });
+    p.client.on('granted', ({ eventId }) => granted.push(eventId));
+    const a = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] }).eventIds[0];
+    const b = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] }).eventIds[0];
+    expect(await p.client.pollNow()).toMatchObject({ granted: 2, acked: 2 });
+    expect(granted).toEqual([a, b]);
+    expect(p.emitted('error')).toEqual([{ error: new Error('game bug'), phase: 'handler' }]);
+  });
+
+  it('do not stop the polling loop', async () => {
+    const p = player({ cadence: { intervalMs: 20 } });
+    p.client.on('status', () => {
+      throw new Error('status handler bug');
+    });
+    p.client.start();
+    emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 2 }] });
+    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(2), { timeout: 3000 });
+    expect(p.emitted('error').some(({ phase }) => phase === 'handler')).toBe(true);
   });
 });
 

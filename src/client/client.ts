@@ -5,11 +5,11 @@ import { AuthError, InvalidArgumentError, StorageError } from '../errors';
 import { drain, type PollReport } from '../poll/drain';
 import { createPollLoop } from '../poll/loop';
 import { sleep } from '../schedule/backoff';
-import { DEFAULT_CADENCE, type Cadence } from '../schedule/cadence';
+import { resolveCadence, type CadenceOptions } from '../schedule/cadence';
 import { openDatabase } from '../store/database';
 import { createInventory, type EventRecord, type Inventory, type Order } from '../store/inventory';
 import { createTransport, DEFAULT_BASE_URL } from '../transport/http';
-import { createTokenSource, readJwtClaims, type TokenInput } from '../transport/token';
+import { createTokenSource, readJwtClaims, type TokenInput, type TokenSource } from '../transport/token';
 import { openTabChannel, type TabChannel } from '../tabs/broadcast';
 import { emissionsFor, type ClientEvents } from './events';
 
@@ -26,7 +26,7 @@ export interface GetUpdatesClientOptions {
   http?: AxiosInstance;
   /** The IndexedDB factory; defaults to `globalThis.indexedDB` (pass fake-indexeddb in Node). */
   indexedDB?: IDBFactory;
-  cadence?: Partial<Cadence>;
+  cadence?: CadenceOptions;
   /** Prefix of the database name; the full name adds project and user. */
   dbName?: string;
   /** Retries of one HTTP request after its first failure (default 3). */
@@ -55,9 +55,13 @@ const SETTLED: ReadonlySet<Order['status']> = new Set(['granted', 'revoked', 'vo
 
 export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpdatesClient {
   const projectId = readProjectId(options.projectId);
-  const cadence: Cadence = { ...DEFAULT_CADENCE, ...options.cadence };
+  const cadence = resolveCadence(options.cadence);
   const emitter = mitt<ClientEvents>();
-  const tokens = createTokenSource(options.token);
+  const guard = createHandlerGuard((error) => emitter.emit('error', { error, phase: 'handler' }));
+  // The database belongs to one player: a token for anyone else is refused before it is used,
+  // or that player's purchases would be granted here and acked away from them.
+  let player = options.userId;
+  const tokens = bindToPlayer(createTokenSource(options.token), () => player);
   const transport = createTransport({
     baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
     projectId,
@@ -74,8 +78,9 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   const inventory = async () => (await open()).store;
 
   async function openInventory() {
-    const userId = options.userId ?? readJwtClaims(await tokens.get()).sub;
+    const userId = player ?? readJwtClaims(await tokens.get()).sub;
     if (!userId) throw new InvalidArgumentError('userId is required when the token is not a JWT with a "sub"');
+    player = userId;
     const factory = options.indexedDB ?? globalThis.indexedDB;
     if (!factory) throw new StorageError('IndexedDB is not available here: pass the indexedDB option');
     const name = `${options.dbName ?? 'xsolla-getupdates'}:${projectId}:${userId}`;
@@ -170,8 +175,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       read(await inventory(), ...args);
 
   return {
-    on: (type, handler) => emitter.on(type, handler),
-    off: (type, handler) => emitter.off(type, handler),
+    on: (type, handler) => emitter.on(type, guard(handler)),
+    off: (type, handler) => emitter.off(type, handler && guard(handler)),
     start: () => loop.start(),
     stop: () => loop.stop(),
     pollNow: ({ signal } = {}) => raceAbort(sharedDrain(), signal),
@@ -198,6 +203,55 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       opened?.tabs.close();
       await opened?.store.close();
       opening = undefined;
+    },
+  };
+}
+
+/**
+ * Wraps each game handler so that one that throws cannot stop the drain, the loop or the
+ * handlers after it: its error is reported as an `error` event (phase `handler`). An `error`
+ * handler that throws while reporting is rethrown on its own task, as an uncaught error.
+ */
+function createHandlerGuard(report: (error: unknown) => void) {
+  const guarded = new WeakMap<object, (...args: unknown[]) => void>();
+  let reporting = false;
+  return <H extends (...args: never[]) => void>(handler: H): H => {
+    let safe = guarded.get(handler);
+    if (!safe) {
+      safe = (...args: unknown[]) => {
+        try {
+          (handler as unknown as (...args: unknown[]) => void)(...args);
+        } catch (error) {
+          if (reporting) return void setTimeout(() => { throw error; });
+          reporting = true;
+          try {
+            report(error);
+          } finally {
+            reporting = false;
+          }
+        }
+      };
+      guarded.set(handler, safe);
+    }
+    return safe as unknown as H;
+  };
+}
+
+/** Refuses tokens whose `sub` names another player than the one the database belongs to. */
+function bindToPlayer(source: TokenSource, player: () => string | undefined): TokenSource {
+  const check = (token: string) => {
+    const { sub } = readJwtClaims(token);
+    const expected = player();
+    if (sub !== undefined && expected !== undefined && sub !== expected) {
+      throw new AuthError("the token belongs to another player than this client's; create a new client for them");
+    }
+    return token;
+  };
+  return {
+    get: async () => check(await source.get()),
+    refresh: async (rejected) => {
+      const token = await source.refresh(rejected);
+      return token === undefined ? undefined : check(token);
     },
   };
 }

@@ -43,7 +43,8 @@ export type ClientEvents = {
   revoked: RevokedEvent;
   partialRefund: PartialRefundEvent;
   ignored: IgnoredEvent;
-  error: { error: unknown; phase: 'poll' | 'ack' };
+  /** `handler`: one of the game's own event handlers threw (the library carried on). */
+  error: { error: unknown; phase: 'poll' | 'ack' | 'handler' };
   status: { status: ClientStatus; nextPollInMs?: number };
   /** Balances changed: by this tab's drain or `consume()`, or by another tab of the same player. */
   changed: { skus: string[]; source: 'poll' | 'consume' | 'other-tab' };

@@ -23,13 +23,15 @@ const MAX_ID_LENGTH = 256;
 
 /**
  * An order, transaction or project id as a string: a non-negative safe integer or a non-empty
- * string. `undefined` when absent (missing, null or ''), INVALID when present but unusable.
+ * string. Decimal strings are written as their number (`"000000001"`, `"1"` and `1` are one id),
+ * since Xsolla sends the same id as a number in one payload and a string in another.
+ * `undefined` when absent (missing, null or ''), INVALID when present but unusable.
  */
 export function readId(value: unknown): string | undefined | typeof INVALID {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? String(value) : INVALID;
-  if (typeof value === 'string') return value.length <= MAX_ID_LENGTH ? value : INVALID;
-  return INVALID;
+  if (typeof value !== 'string' || value.length > MAX_ID_LENGTH) return INVALID;
+  return /^\d+$/.test(value) && Number.isSafeInteger(Number(value)) ? String(Number(value)) : value;
 }
 
 /** A quantity the ledger can add and subtract exactly. */

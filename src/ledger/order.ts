@@ -121,6 +121,16 @@ export function mergeOrders(kept: OrderRecord, other: OrderRecord): OrderRecord 
   return merged;
 }
 
+/**
+ * The outcome to report, counting what merging the event's order records did: an event that
+ * links a granted record to a voided one takes the grant back, even though its own action
+ * (a second refund, a late grant) was a duplicate.
+ */
+export function effectiveOutcome(before: readonly OrderRecord[], after: OrderRecord, outcome: OrderOutcome): OrderOutcome {
+  const tookBack = before.some((order) => order.status === 'granted') && after.status === 'revoked';
+  return outcome === 'duplicate' && tookBack ? 'revoked' : outcome;
+}
+
 /** What an order currently adds to each balance. */
 export function contribution(order: OrderRecord | undefined): Map<string, number> {
   const totals = new Map<string, number>();

@@ -35,10 +35,10 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
         consecutiveErrors = 0;
         retryAfterMs = undefined;
       } catch (error) {
-        if (signal.aborted) break;
         consecutiveErrors++;
         retryAfterMs = error instanceof HttpError ? error.retryAfterMs : undefined;
       }
+      if (signal.aborted) break;
       const decision = nextPoll({ watching: options.isWatching(), consecutiveErrors, retryAfterMs }, options.cadence, options.random);
       options.onStatus(decision.status, decision.delayMs);
       await new Promise<void>((resolve) => {
@@ -58,8 +58,15 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
   return {
     start() {
       if (controller) return;
-      controller = new AbortController();
-      void run(controller.signal);
+      const current = new AbortController();
+      controller = current;
+      // run() only ends when stopped; should it ever fail, the loop must be restartable.
+      const ended = () => {
+        if (controller !== current) return;
+        controller = undefined;
+        options.onStatus('stopped');
+      };
+      run(current.signal).then(ended, ended);
     },
     stop() {
       if (!controller) return;

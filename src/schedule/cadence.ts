@@ -2,6 +2,7 @@
  * Pure decisions about when to poll next. The loop feeds in what happened and what is being
  * watched; nothing here reads a clock or a timer, so it is tested with plain values.
  */
+import { InvalidArgumentError } from '../errors';
 import { fullJitterDelay, type BackoffPolicy } from './backoff';
 
 export interface Cadence {
@@ -18,6 +19,34 @@ export const DEFAULT_CADENCE: Cadence = {
   watchIntervalMs: 1_000,
   errorBackoff: { baseDelayMs: 1_000, maxDelayMs: 60_000, maxRetryAfterMs: 300_000 },
 };
+
+/** What a game may pass: any subset, nested backoff included. */
+export type CadenceOptions = Partial<Omit<Cadence, 'errorBackoff'>> & { errorBackoff?: Partial<BackoffPolicy> };
+
+/**
+ * Fills in defaults field by field (an explicit `undefined` keeps the default) and refuses values
+ * that would make the loop spin or stall: every delay is a finite number, intervals above 0.
+ */
+export function resolveCadence(options: CadenceOptions = {}): Cadence {
+  const pick = <T extends object>(defaults: T, given: Partial<T> | undefined): T => {
+    const result = { ...defaults };
+    for (const key of Object.keys(defaults) as Array<keyof T>) {
+      const value = given?.[key];
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new InvalidArgumentError(`cadence.${String(key)} must be a finite number of milliseconds, 0 or more`);
+      }
+      result[key] = value as T[keyof T];
+    }
+    return result;
+  };
+  const { errorBackoff, ...intervals } = options;
+  const cadence = { ...pick({ intervalMs: DEFAULT_CADENCE.intervalMs, watchIntervalMs: DEFAULT_CADENCE.watchIntervalMs }, intervals), errorBackoff: pick(DEFAULT_CADENCE.errorBackoff, errorBackoff) };
+  if (cadence.intervalMs === 0 || cadence.watchIntervalMs === 0 || cadence.errorBackoff.maxDelayMs === 0) {
+    throw new InvalidArgumentError('cadence intervals must be above 0 ms');
+  }
+  return cadence;
+}
 
 export interface CadenceState {
   watching: boolean;

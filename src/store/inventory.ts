@@ -6,10 +6,11 @@
 import { entries, get, values } from 'idb-keyval';
 import { promisifyRequest } from 'idb-keyval';
 import { InsufficientBalanceError, InvalidArgumentError } from '../errors';
-import { isValidQuantity } from '../events/fields';
+import { INVALID, isValidQuantity, readId } from '../events/fields';
 import type { GrantLine, OrderKeys, ParsedEvent, QuarantineReason } from '../events/plan';
 import {
   balanceDelta,
+  effectiveOutcome,
   linkKeys,
   mergeOrders,
   newOrder,
@@ -122,7 +123,9 @@ export function createInventory(db: Database): Inventory {
     },
 
     order: async (id) => {
-      const key = (await get<string>(`o:${id}`, linksStore)) ?? (await get<string>(`t:${id}`, linksStore));
+      const normalized = readId(id);
+      if (normalized === undefined || normalized === INVALID) return undefined;
+      const key = (await get<string>(`o:${normalized}`, linksStore)) ?? (await get<string>(`t:${normalized}`, linksStore));
       const record = key === undefined ? undefined : await get<OrderRecord>(key, ordersStore);
       return record && toOrder(record);
     },
@@ -187,7 +190,9 @@ async function applyOne(tx: IDBTransaction, event: ParsedEvent, now: number): Pr
   }
   const current = found.reduce<OrderRecord | undefined>((kept, other) => (kept ? mergeOrders(kept, other) : other), undefined);
   const lines = plan.kind === 'grant' ? plan.lines : undefined;
-  const { order, outcome } = transition(current ?? newOrder(keys), ORDER_ACTIONS[plan.kind], { id: event.id, keys, lines }, now);
+  const next = transition(current ?? newOrder(keys), ORDER_ACTIONS[plan.kind], { id: event.id, keys, lines }, now);
+  const { order } = next;
+  const outcome = effectiveOutcome(found, order, next.outcome);
 
   const delta = balanceDelta(found, [order]);
   const nextBalances = new Map<string, number>();
@@ -202,7 +207,8 @@ async function applyOne(tx: IDBTransaction, event: ParsedEvent, now: number): Pr
   for (const [sku, balance] of nextBalances) tx.objectStore('balances').put(balance, sku);
   for (const stale of found) if (stale.key !== order.key) tx.objectStore('orders').delete(stale.key);
   tx.objectStore('orders').put(order, order.key);
-  for (const link of new Set([order, ...found].flatMap((o) => linkKeys(o)))) tx.objectStore('links').put(order.key, link);
+  // Every id this purchase was ever named by, this event's included, finds the one record.
+  for (const link of new Set([order, ...found, keys].flatMap(linkKeys))) tx.objectStore('links').put(order.key, link);
   const finalRecord: EventRecord = { ...record, outcome, orderKey: order.key };
   if (outcome === 'partialRefund') finalRecord.data = event.data;
   const result = commitRecord(tx, base, finalRecord, true);

@@ -39,16 +39,11 @@ export function createTransport(options: TransportOptions): Transport {
   const defaultRetries = options.retries ?? 3;
 
   async function send(method: 'GET' | 'POST', path: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<AxiosResponse<string>> {
-    let token: string;
-    try {
-      token = await options.tokens.get();
-    } catch (cause) {
-      throw new AuthError('the token function failed', { cause });
-    }
+    let token = await asAuthError(options.tokens.get());
     for (let refreshed = false; ; refreshed = true) {
       const response = await exchange(token);
       if (response.status !== 401) return response;
-      const fresh = refreshed ? undefined : await options.tokens.refresh(token).catch(() => undefined);
+      const fresh = refreshed ? undefined : await asAuthError(options.tokens.refresh(token));
       if (fresh === undefined) throw new AuthError(`${method} ${path}: the token was rejected (401)`);
       token = fresh;
     }
@@ -118,6 +113,15 @@ export function createTransport(options: TransportOptions): Transport {
       return response.status === 404 ? 'gone' : 'acked';
     },
   };
+}
+
+/** A token function's failure, as the AuthError callers handle (its own if it is one). */
+async function asAuthError<T>(pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (cause) {
+    throw cause instanceof AuthError ? cause : new AuthError('the token function failed', { cause });
+  }
 }
 
 function readEvents(body: unknown): unknown[] {

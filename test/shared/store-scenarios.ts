@@ -117,6 +117,26 @@ export function storeScenarios(env: StoreEnvironment) {
       expect(await inventory.orders()).toEqual([expect.objectContaining({ orderId: '9', transactionId: '909', status: 'revoked' })]);
     });
 
+    it('reports a grant taken back by linking it to an earlier refund as revoked', async () => {
+      const { inventory } = open();
+      const paid = { notification_type: 'order_paid', items: [{ sku: 'gold', quantity: 5 }], order: { id: 10 } };
+      const refundByTx = { notification_type: 'refund', transaction: { id: 77 } };
+      const linking = { notification_type: 'order_canceled', items: [], order: { id: 10, invoice_id: '77' } };
+      const applied = await inventory.applyBatch([parsed(1, paid), parsed(2, refundByTx), parsed(3, linking)], 1);
+      expect(applied.map((event) => event.outcome)).toEqual(['granted', 'tombstoned', 'revoked']);
+      expect(applied[2]?.order?.items).toEqual([{ sku: 'gold', quantity: 5 }]);
+      expect(await inventory.balance('gold')).toBe(0);
+    });
+
+    it('finds an order by any id an event named it by, however the id was written', async () => {
+      const { inventory } = open();
+      const payment = { ...x.paymentWithLineItems(), purchase: { order: { id: '000000001', lineitems: [{ sku: 'skill', quantity: 1 }] } } };
+      const applied = await inventory.applyBatch([parsed(1, payment), parsed(2, x.separateOrderPaid(1, 501))], 1);
+      expect(applied.map((event) => event.outcome)).toEqual(['granted', 'duplicate']);
+      for (const id of [1, '1', '000000001', 501, '501']) expect(await inventory.order(id)).toMatchObject({ orderId: '1', status: 'granted' });
+      expect(await inventory.order({} as never)).toBeUndefined();
+    });
+
     it('keeps __proto__ and constructor as plain SKUs', async () => {
       const { inventory } = open();
       const items = JSON.parse('[{"sku":"__proto__","quantity":2},{"sku":"constructor","quantity":3}]');
