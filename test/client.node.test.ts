@@ -288,6 +288,13 @@ describe('tokens', () => {
     expect(eventIds).toHaveLength(1);
   });
 
+  it('accepts a userId of the game’s own that differs from the JWT’s sub', async () => {
+    const p = player({ userId: 'save-slot-1' });
+    emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 3 }] });
+    expect(await p.client.pollNow()).toMatchObject({ granted: 1 });
+    expect((await p.profile.databases()).map((db) => db.name)).toContain(`xsolla-getupdates:${emulator.projectId}:save-slot-1`);
+  });
+
   it('scopes the database by the JWT’s sub when no userId is given', async () => {
     const p = player();
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 4 }] });

@@ -58,10 +58,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   const cadence = resolveCadence(options.cadence);
   const emitter = mitt<ClientEvents>();
   const guard = createHandlerGuard((error) => emitter.emit('error', { error, phase: 'handler' }));
-  // The database belongs to one player: a token for anyone else is refused before it is used,
-  // or that player's purchases would be granted here and acked away from them.
-  let player = options.userId;
-  const tokens = bindToPlayer(createTokenSource(options.token), () => player);
+  const tokens = bindToOnePlayer(createTokenSource(options.token));
   const transport = createTransport({
     baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
     projectId,
@@ -78,9 +75,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   const inventory = async () => (await open()).store;
 
   async function openInventory() {
-    const userId = player ?? readJwtClaims(await tokens.get()).sub;
+    const userId = options.userId ?? readJwtClaims(await tokens.get()).sub;
     if (!userId) throw new InvalidArgumentError('userId is required when the token is not a JWT with a "sub"');
-    player = userId;
     const factory = options.indexedDB ?? globalThis.indexedDB;
     if (!factory) throw new StorageError('IndexedDB is not available here: pass the indexedDB option');
     const name = `${options.dbName ?? 'xsolla-getupdates'}:${projectId}:${userId}`;
@@ -237,12 +233,17 @@ function createHandlerGuard(report: (error: unknown) => void) {
   };
 }
 
-/** Refuses tokens whose `sub` names another player than the one the database belongs to. */
-function bindToPlayer(source: TokenSource, player: () => string | undefined): TokenSource {
+/**
+ * A client and its database serve one player: once a token with a `sub` has been seen, a token
+ * for another subject is refused before it is used, or that player's purchases would be granted
+ * here and acked away from them.
+ */
+function bindToOnePlayer(source: TokenSource): TokenSource {
+  let subject: string | undefined;
   const check = (token: string) => {
     const { sub } = readJwtClaims(token);
-    const expected = player();
-    if (sub !== undefined && expected !== undefined && sub !== expected) {
+    subject ??= sub;
+    if (sub !== undefined && sub !== subject) {
       throw new AuthError("the token belongs to another player than this client's; create a new client for them");
     }
     return token;
