@@ -7,7 +7,7 @@
  * where `npm run demo` mounts the emulator), `?projectId=` (default 308077), and `#token=<JWT>`
  * to use a real player token (then the emulator's admin endpoints are not used).
  */
-import { createGetUpdatesClient, type ClientEvents, type Order } from '../src';
+import { createGetUpdatesClient, type Order } from '../src';
 import { ITEM_NAMES, PRODUCTS, type Product } from './catalog';
 import { byId, el } from './dom';
 
@@ -164,16 +164,12 @@ async function applyFaults() {
 faultInputs.forEach((input) => input.addEventListener('change', () => void applyFaults()));
 
 // --- client events ------------------------------------------------------------------------
-const STATUS_TEXT: Record<ClientEvents['status']['status'], string> = {
-  polling: 'polling',
-  waiting: 'waiting',
-  'backing-off': 'backing off',
-  stopped: 'stopped',
-};
-client.on('status', ({ status, nextPollInMs }) => {
-  byId('status').textContent = STATUS_TEXT[status];
-  byId('status-pill').dataset.state = status;
-  byId('status-pill').title = nextPollInMs === undefined ? '' : `next poll in ${Math.round(nextPollInMs / 100) / 10} s`;
+client.on('status', (event) => {
+  const text =
+    event.status === 'paused' ? `paused (${event.reason})` : event.status === 'following' ? 'another tab is polling' : event.status.replace('-', ' ');
+  byId('status').textContent = text;
+  byId('status-pill').dataset.state = event.status;
+  byId('status-pill').title = 'nextPollInMs' in event ? `next poll in ${Math.round(event.nextPollInMs / 100) / 10} s` : '';
 });
 client.on('granted', ({ orderId, items }) => log('granted', `order #${orderId}: ${describeItems(items)}`));
 client.on('revoked', ({ orderId, items }) => log('revoked', `order #${orderId}: ${describeItems(items)}`));

@@ -9,7 +9,9 @@ export type {
   IgnoredReason,
   PartialRefundEvent,
   RevokedEvent,
+  StatusEvent,
 } from './client/events';
+export { browserSignals, manualSignals, steadySignals, type EnvironmentSignals, type SignalChange } from './schedule/signals';
 export { AuthError, GetUpdatesError, HttpError, InsufficientBalanceError, InvalidArgumentError, ProtocolError, StorageError } from './errors';
 export { parseEvent, planEvent } from './events/parse';
 export type { EventPlan, GrantLine, OrderKeys, ParsedEvent, QuarantineReason } from './events/plan';

@@ -23,20 +23,38 @@ describe('backoff', () => {
 });
 
 describe('when to poll next', () => {
-  it('waits the foreground interval when idle and the watch interval while watching', () => {
-    expect(nextPoll({ watching: false, consecutiveErrors: 0 }, DEFAULT_CADENCE)).toEqual({ delayMs: 30_000, status: 'waiting' });
-    expect(nextPoll({ watching: true, consecutiveErrors: 0 }, DEFAULT_CADENCE)).toEqual({ delayMs: 1_000, status: 'waiting' });
+  const fg = { visible: true, online: true, watching: false, consecutiveErrors: 0 };
+  const slowHidden = { ...DEFAULT_CADENCE, hiddenIntervalMs: 600_000 };
+  it('waits a minute in the foreground when nothing is watched', () => {
+    expect(nextPoll(fg, DEFAULT_CADENCE)).toEqual({ delayMs: 60_000, status: 'waiting' });
+  });
+  it('polls every second while an order is watched, and for a while after the player comes back', () => {
+    expect(nextPoll({ ...fg, watching: true }, DEFAULT_CADENCE)).toEqual({ delayMs: 1_000, status: 'waiting' });
+    expect(nextPoll({ ...fg, sinceReturnMs: 3_000 }, DEFAULT_CADENCE)).toEqual({ delayMs: 1_000, status: 'waiting' });
+    expect(nextPoll({ ...fg, sinceReturnMs: 16_000 }, DEFAULT_CADENCE)).toEqual({ delayMs: 60_000, status: 'waiting' });
+  });
+  it('pauses while hidden by default, or polls very slowly when configured to', () => {
+    expect(nextPoll({ ...fg, visible: false, watching: true }, DEFAULT_CADENCE)).toEqual({ status: 'paused', reason: 'hidden' });
+    expect(nextPoll({ ...fg, visible: false }, slowHidden)).toEqual({ delayMs: 600_000, status: 'waiting' });
+    expect(nextPoll({ ...fg, visible: false, watching: true }, slowHidden)).toEqual({ delayMs: 1_000, status: 'waiting' });
+  });
+  it('pauses while offline, whatever else is true', () => {
+    expect(nextPoll({ ...fg, online: false, watching: true, consecutiveErrors: 3 }, slowHidden)).toEqual({ status: 'paused', reason: 'offline' });
   });
   it('backs off after errors, growing to the cap, and never sooner than Retry-After', () => {
     const top = () => 0.999999;
-    expect(nextPoll({ watching: true, consecutiveErrors: 1 }, DEFAULT_CADENCE, top).delayMs).toBe(999);
-    expect(nextPoll({ watching: false, consecutiveErrors: 4 }, DEFAULT_CADENCE, top).delayMs).toBe(7999);
-    expect(nextPoll({ watching: false, consecutiveErrors: 30 }, DEFAULT_CADENCE, top).delayMs).toBe(59_999);
-    expect(nextPoll({ watching: false, consecutiveErrors: 1, retryAfterMs: 20_000 }, DEFAULT_CADENCE, () => 0)).toEqual({ delayMs: 20_000, status: 'backing-off' });
+    expect(nextPoll({ ...fg, watching: true, consecutiveErrors: 1 }, DEFAULT_CADENCE, top)).toEqual({ delayMs: 999, status: 'backing-off' });
+    expect(nextPoll({ ...fg, consecutiveErrors: 4 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 7999 });
+    expect(nextPoll({ ...fg, consecutiveErrors: 30 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 59_999 });
+    expect(nextPoll({ ...fg, consecutiveErrors: 1, retryAfterMs: 20_000 }, DEFAULT_CADENCE, () => 0)).toEqual({ delayMs: 20_000, status: 'backing-off' });
   });
 });
 
 describe('cadence options', () => {
+  it('takes null for hiddenIntervalMs as "pause while hidden"', () => {
+    expect(resolveCadence({ hiddenIntervalMs: null }).hiddenIntervalMs).toBeNull();
+    expect(resolveCadence({ hiddenIntervalMs: 300_000 }).hiddenIntervalMs).toBe(300_000);
+  });
   it('fills defaults field by field, an explicit undefined included', () => {
     expect(resolveCadence({ intervalMs: undefined, errorBackoff: { maxDelayMs: 5000 } })).toEqual({
       ...DEFAULT_CADENCE,

@@ -1,6 +1,7 @@
 /** The client in real Chromium against the emulator: CORS, axios's browser adapter, real IndexedDB. */
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
-import { createGetUpdatesClient, type GetUpdatesClient } from '../src';
+import axios from 'axios';
+import { createGetUpdatesClient, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
 
 const url = inject('emulatorUrl');
 const clients: GetUpdatesClient[] = [];
@@ -14,14 +15,28 @@ async function admin<T>(path: string, body?: unknown): Promise<T> {
   return response.json() as Promise<T>;
 }
 
-function tab(userId: string) {
+function tab(userId: string, options: Partial<GetUpdatesClientOptions> = {}) {
   const client = createGetUpdatesClient({
     projectId: 308077,
     baseUrl: url,
     token: async () => (await admin<{ token: string }>('token', { userId })).token,
+    ...options,
   });
   clients.push(client);
   return client;
+}
+
+/** A client with its own GET counter and status history, as one tab of the game. */
+function countedTab(userId: string, options: Partial<GetUpdatesClientOptions> = {}) {
+  const http = axios.create();
+  const counted = { gets: 0, statuses: [] as string[] };
+  http.interceptors.request.use((config) => {
+    if (config.method?.toUpperCase() === 'GET') counted.gets++;
+    return config;
+  });
+  const client = tab(userId, { http, ...options });
+  client.on('status', ({ status }) => counted.statuses.push(status));
+  return Object.assign(counted, { client });
 }
 
 const newPlayer = () => `browser-player-${crypto.randomUUID()}`;
@@ -70,5 +85,52 @@ describe('in the browser', () => {
     expect(await other.inventory.balance('gem')).toBe(3);
     await polling.inventory.consume('gem', 1);
     await vi.waitFor(() => expect(heard).toContainEqual(['changed', 'other-tab', ['gem']]));
+  });
+
+  it('elects one polling tab; the others follow and take over within a second when it closes', async () => {
+    const userId = newPlayer();
+    const tabs = [countedTab(userId, { cadence: { intervalMs: 100 } }), countedTab(userId, { cadence: { intervalMs: 100 } }), countedTab(userId, { cadence: { intervalMs: 100 } })];
+    tabs.forEach(({ client }) => client.start());
+    await vi.waitFor(() => expect(tabs.filter(({ statuses }) => statuses.at(-1) === 'following')).toHaveLength(2));
+    const leader = tabs.find(({ statuses }) => !statuses.includes('following'))!;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(leader.gets).toBeGreaterThanOrEqual(3);
+    expect(tabs.filter((t) => t !== leader).map(({ gets }) => gets)).toEqual([0, 0]);
+
+    const closedAt = performance.now();
+    await leader.client.close();
+    const followers = tabs.filter((t) => t !== leader);
+    await vi.waitFor(() => expect(followers.filter(({ gets }) => gets > 0)).toHaveLength(1), { timeout: 1000 });
+    const takeoverMs = performance.now() - closedAt;
+    expect(takeoverMs).toBeLessThan(1000);
+    const { orderId } = await buy(userId, [{ sku: 'gold', quantity: 8 }]);
+    for (const { client } of followers) await vi.waitFor(async () => expect(await client.inventory.order(orderId)).toMatchObject({ status: 'granted' }));
+  });
+
+  it('a following tab that watches an order makes the polling tab hurry', async () => {
+    const userId = newPlayer();
+    const leader = countedTab(userId, { cadence: { intervalMs: 60_000, watchIntervalMs: 100 } });
+    const follower = countedTab(userId, { cadence: { intervalMs: 60_000, watchIntervalMs: 100 } });
+    leader.client.start();
+    await vi.waitFor(() => expect(leader.statuses.at(-1)).toBe('waiting'));
+    follower.client.start();
+    await vi.waitFor(() => expect(follower.statuses.at(-1)).toBe('following'));
+    const { orderId } = await buy(userId, [{ sku: 'gem', quantity: 2 }]);
+    const started = performance.now();
+    await expect(follower.client.watchOrder(orderId)).resolves.toMatchObject({ status: 'granted' });
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(follower.gets).toBe(0);
+  });
+
+  it('without Web Locks every tab polls, and the ledger still grants once', async () => {
+    const userId = newPlayer();
+    const tabs = [countedTab(userId, { locks: null, cadence: { intervalMs: 50 } }), countedTab(userId, { locks: null, cadence: { intervalMs: 50 } })];
+    for (let i = 0; i < 4; i++) await buy(userId, [{ sku: 'coin', quantity: 5 }], i % 2 ? 'separate' : 'combined');
+    tabs.forEach(({ client }) => client.start());
+    await vi.waitFor(async () => expect(await tabs[1]!.client.inventory.balance('coin')).toBe(20));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(tabs.every(({ gets, statuses }) => gets > 0 && !statuses.includes('following'))).toBe(true);
+    expect(await tabs[0]!.client.inventory.balance('coin')).toBe(20);
+    expect((await tabs[0]!.client.inventory.orders()).map(({ status }) => status)).toEqual(['granted', 'granted', 'granted', 'granted']);
   });
 });

@@ -2,7 +2,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createGetUpdatesClient, type ClientEvents, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
+import { createGetUpdatesClient, manualSignals, type ClientEvents, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
 import { AuthError, ProtocolError } from '../src/errors';
 import { startEmulator, type Emulator } from '../src/emulator';
 import * as x from './fixtures/xsolla';
@@ -365,6 +365,56 @@ describe('polling', () => {
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 3 }] });
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await p.client.inventory.balance('gold')).toBe(3);
+  });
+
+  /** An axios instance that counts GET /events requests. */
+  function countingGets() {
+    const http = Object.assign(axios.create(), { gets: 0 });
+    http.interceptors.request.use((config) => {
+      if (config.method?.toUpperCase() === 'GET') http.gets++;
+      return config;
+    });
+    return http;
+  }
+
+  it('pauses while the page is hidden and drains at once when it is visible again', async () => {
+    const signals = manualSignals();
+    const http = countingGets();
+    const p = player({ signals, http, cadence: { intervalMs: 60_000, returnWatchMs: 0 } });
+    p.client.start();
+    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 60_000 }));
+    signals.setVisible(false);
+    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'hidden' }));
+    const getsWhileHidden = http.gets;
+    emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 4 }] });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(http.gets).toBe(getsWhileHidden);
+    signals.setVisible(true);
+    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(4), { timeout: 2000 });
+  });
+
+  it('pauses while offline and drains when the network returns', async () => {
+    const signals = manualSignals({ online: false });
+    const http = countingGets();
+    const p = player({ signals, http, cadence: { intervalMs: 60_000 } });
+    p.client.start();
+    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'offline' }));
+    emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 2 }] });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(http.gets).toBe(0);
+    signals.setOnline(true);
+    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(2), { timeout: 2000 });
+  });
+
+  it('polls fast for a while after the player comes back (from Pay Station, say)', async () => {
+    const signals = manualSignals();
+    const p = player({ signals, cadence: { intervalMs: 60_000, watchIntervalMs: 50, returnWatchMs: 2_000 } });
+    p.client.start();
+    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 60_000 }));
+    signals.focus();
+    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 50 }));
+    emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 6 }] });
+    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(6), { timeout: 1500 });
   });
 
   it('keeps polling through errors, backing off', async () => {

@@ -11,6 +11,8 @@ import { createInventory, type EventRecord, type Inventory, type Order } from '.
 import { createTransport, DEFAULT_BASE_URL } from '../transport/http';
 import { createTokenSource, readJwtClaims, type TokenInput, type TokenSource } from '../transport/token';
 import { openTabChannel, type TabChannel } from '../tabs/broadcast';
+import { createLeaderElection, pageLocks, type LeaderElection } from '../tabs/leader';
+import { browserSignals, type EnvironmentSignals } from '../schedule/signals';
 import { emissionsFor, type ClientEvents } from './events';
 
 export interface GetUpdatesClientOptions {
@@ -31,6 +33,10 @@ export interface GetUpdatesClientOptions {
   dbName?: string;
   /** Retries of one HTTP request after its first failure (default 3). */
   retries?: number;
+  /** Visibility, online and focus signals; the page's own by default (see `manualSignals`). */
+  signals?: EnvironmentSignals;
+  /** Web Locks used to elect one polling tab; `navigator.locks` by default, `null` to let every tab poll. */
+  locks?: LockManager | null;
 }
 
 /** Reads and the one write a game makes on the local inventory. */
@@ -52,6 +58,8 @@ export interface GetUpdatesClient {
 }
 
 const SETTLED: ReadonlySet<Order['status']> = new Set(['granted', 'revoked', 'voided']);
+/** How long one watch hint keeps the polling tab fast; a watching tab renews it every watch interval. */
+const WATCH_HINT_MS = 5_000;
 
 export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpdatesClient {
   const projectId = readProjectId(options.projectId);
@@ -67,7 +75,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     retries: options.retries,
   });
 
-  let opening: Promise<{ store: Inventory; tabs: TabChannel }> | undefined;
+  let opening: Promise<{ store: Inventory; tabs: TabChannel; election: LeaderElection }> | undefined;
   const open = () => (opening ??= openInventory().catch((error: unknown) => {
     opening = undefined; // a later call tries again (token fetched, storage back)
     throw error;
@@ -80,10 +88,16 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     const factory = options.indexedDB ?? globalThis.indexedDB;
     if (!factory) throw new StorageError('IndexedDB is not available here: pass the indexedDB option');
     const name = `${options.dbName ?? 'xsolla-getupdates'}:${projectId}:${userId}`;
-    const tabs = openTabChannel(name, ([type, payload]) =>
-      emitter.emit(type, (type === 'changed' ? { ...payload, source: 'other-tab' } : payload) as never),
-    );
-    return { store: createInventory(openDatabase(factory, name)), tabs };
+    const tabs = openTabChannel(name, {
+      emission: ([type, payload]) => emitter.emit(type, (type === 'changed' ? { ...payload, source: 'other-tab' } : payload) as never),
+      watchHint(until) {
+        const wasWatching = isWatching();
+        remoteWatchUntil = Math.max(remoteWatchUntil, until);
+        if (!wasWatching) loop.wake();
+      },
+    });
+    const election = createLeaderElection(name, options.locks === undefined ? pageLocks() : options.locks);
+    return { store: createInventory(openDatabase(factory, name)), tabs, election };
   }
 
   /** Fires committed changes here and in the player's other tabs. */
@@ -129,19 +143,25 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     return queued;
   }
 
+  // Orders watched here, and until when another tab asked the polling tab to watch for it.
   let watchers = 0;
+  let remoteWatchUntil = 0;
+  const isWatching = () => watchers > 0 || Date.now() < remoteWatchUntil;
   let lifetime = new AbortController();
   const loop = createPollLoop({
     drain: () => sharedDrain(),
     cadence,
-    isWatching: () => watchers > 0,
-    onStatus: (status, nextPollInMs) => emitter.emit('status', nextPollInMs === undefined ? { status } : { status, nextPollInMs }),
+    signals: options.signals ?? browserSignals(),
+    election: async () => (await open()).election,
+    isWatching,
+    onStatus: (status) => emitter.emit('status', status),
   });
 
   async function watchOrder(orderId: string | number, { signal }: { signal?: AbortSignal } = {}): Promise<Order> {
     const id = String(orderId);
+    const { store, tabs, election } = await open();
     const settled = async () => {
-      const order = await (await inventory()).order(id);
+      const order = await store.order(id);
       return order && SETTLED.has(order.status) ? order : undefined;
     };
     watchers++;
@@ -151,6 +171,12 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         signal?.throwIfAborted();
         const before = await settled();
         if (before) return before;
+        if (await election.otherLeads()) {
+          // Another tab polls for this player: ask it to hurry, and look in the shared ledger.
+          tabs.hintWatch(Date.now() + WATCH_HINT_MS);
+          await sleep(cadence.watchIntervalMs, signal);
+          continue;
+        }
         try {
           await raceAbort(sharedDrain(), signal);
         } catch (error) {

@@ -1,5 +1,6 @@
 /** The client's typed events (one mitt map) and how ledger outcomes become them. */
 import type { GrantLine, QuarantineReason } from '../events/plan';
+import type { LoopStatus } from '../poll/loop';
 import type { AppliedEvent } from '../store/inventory';
 
 export interface GrantedEvent {
@@ -36,7 +37,14 @@ export interface IgnoredEvent {
   detail?: string;
 }
 
-export type ClientStatus = 'polling' | 'waiting' | 'backing-off' | 'stopped';
+/**
+ * - `polling`: a drain is running; `waiting`/`backing-off`: the next one is due in `nextPollInMs`;
+ * - `paused`: hidden (with the default cadence) or offline, until that changes;
+ * - `following`: another tab of this player polls, and this one hears of its changes;
+ * - `stopped`: `start()` was not called, or `stop()` was.
+ */
+export type StatusEvent = LoopStatus;
+export type ClientStatus = LoopStatus['status'];
 
 export type ClientEvents = {
   granted: GrantedEvent;
@@ -45,7 +53,7 @@ export type ClientEvents = {
   ignored: IgnoredEvent;
   /** `handler`: one of the game's own event handlers threw (the library carried on). */
   error: { error: unknown; phase: 'poll' | 'ack' | 'handler' };
-  status: { status: ClientStatus; nextPollInMs?: number };
+  status: StatusEvent;
   /** Balances changed: by this tab's drain or `consume()`, or by another tab of the same player. */
   changed: { skus: string[]; source: 'poll' | 'consume' | 'other-tab' };
 };

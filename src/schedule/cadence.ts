@@ -6,65 +6,89 @@ import { InvalidArgumentError } from '../errors';
 import { fullJitterDelay, type BackoffPolicy } from './backoff';
 
 export interface Cadence {
-  /** Between drains when nothing is watched. 30 s keeps an idle game at 120 requests an hour. */
+  /** Between drains in the foreground when nothing is watched: 60 s keeps an idle game at 60 requests an hour. */
   intervalMs: number;
-  /** Between drains while `watchOrder` waits for an order: a paid order lands within about this. */
+  /** Between drains while an order is watched: a paid order lands within about this. */
   watchIntervalMs: number;
+  /** Between drains while the page is hidden; `null` (default) pauses until it is visible again. */
+  hiddenIntervalMs: number | null;
+  /** After the page becomes visible or focused (the player is back from Pay Station): watch cadence for this long. */
+  returnWatchMs: number;
   /** After failed drains: full jitter from `baseDelayMs`, doubling up to `maxDelayMs`. */
   errorBackoff: BackoffPolicy;
 }
 
 export const DEFAULT_CADENCE: Cadence = {
-  intervalMs: 30_000,
+  intervalMs: 60_000,
   watchIntervalMs: 1_000,
+  hiddenIntervalMs: null,
+  returnWatchMs: 15_000,
   errorBackoff: { baseDelayMs: 1_000, maxDelayMs: 60_000, maxRetryAfterMs: 300_000 },
 };
 
 /** What a game may pass: any subset, nested backoff included. */
 export type CadenceOptions = Partial<Omit<Cadence, 'errorBackoff'>> & { errorBackoff?: Partial<BackoffPolicy> };
 
+/** A delay option: the default when undefined, else a finite number of ms, 0 or more. */
+function readDelay(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InvalidArgumentError(`cadence.${name} must be a finite number of milliseconds, 0 or more`);
+  }
+  return value;
+}
+
 /**
  * Fills in defaults field by field (an explicit `undefined` keeps the default) and refuses values
- * that would make the loop spin or stall: every delay is a finite number, intervals above 0.
+ * that would make the loop spin or stall: every delay is finite, every interval above 0.
  */
 export function resolveCadence(options: CadenceOptions = {}): Cadence {
-  const pick = <T extends object>(defaults: T, given: Partial<T> | undefined): T => {
-    const result = { ...defaults };
-    for (const key of Object.keys(defaults) as Array<keyof T>) {
-      const value = given?.[key];
-      if (value === undefined) continue;
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-        throw new InvalidArgumentError(`cadence.${String(key)} must be a finite number of milliseconds, 0 or more`);
-      }
-      result[key] = value as T[keyof T];
-    }
-    return result;
+  const defaults = DEFAULT_CADENCE;
+  const backoff = options.errorBackoff ?? {};
+  const cadence: Cadence = {
+    intervalMs: readDelay('intervalMs', options.intervalMs, defaults.intervalMs),
+    watchIntervalMs: readDelay('watchIntervalMs', options.watchIntervalMs, defaults.watchIntervalMs),
+    hiddenIntervalMs: options.hiddenIntervalMs == null ? null : readDelay('hiddenIntervalMs', options.hiddenIntervalMs, 0),
+    returnWatchMs: readDelay('returnWatchMs', options.returnWatchMs, defaults.returnWatchMs),
+    errorBackoff: {
+      baseDelayMs: readDelay('errorBackoff.baseDelayMs', backoff.baseDelayMs, defaults.errorBackoff.baseDelayMs),
+      maxDelayMs: readDelay('errorBackoff.maxDelayMs', backoff.maxDelayMs, defaults.errorBackoff.maxDelayMs),
+      maxRetryAfterMs: readDelay('errorBackoff.maxRetryAfterMs', backoff.maxRetryAfterMs, defaults.errorBackoff.maxRetryAfterMs),
+    },
   };
-  const { errorBackoff, ...intervals } = options;
-  const cadence = { ...pick({ intervalMs: DEFAULT_CADENCE.intervalMs, watchIntervalMs: DEFAULT_CADENCE.watchIntervalMs }, intervals), errorBackoff: pick(DEFAULT_CADENCE.errorBackoff, errorBackoff) };
-  if (cadence.intervalMs === 0 || cadence.watchIntervalMs === 0 || cadence.errorBackoff.maxDelayMs === 0) {
+  if ([cadence.intervalMs, cadence.watchIntervalMs, cadence.hiddenIntervalMs, cadence.errorBackoff.maxDelayMs].includes(0)) {
     throw new InvalidArgumentError('cadence intervals must be above 0 ms');
   }
   return cadence;
 }
 
 export interface CadenceState {
+  visible: boolean;
+  online: boolean;
+  /** An order is watched, here or (as a hint) in another tab. */
   watching: boolean;
+  /** Time since the page last became visible or focused; undefined if it never changed. */
+  sinceReturnMs?: number;
   consecutiveErrors: number;
   /** Retry-After of the last failure, when the server sent one. */
   retryAfterMs?: number;
 }
 
-export interface PollDecision {
-  delayMs: number;
-  status: 'waiting' | 'backing-off';
-}
+export type PollDecision =
+  | { status: 'waiting' | 'backing-off'; delayMs: number }
+  /** No polling until a signal changes: the page is hidden (with hiddenIntervalMs null) or offline. */
+  | { status: 'paused'; reason: 'hidden' | 'offline' };
 
+/** Whether to drain now, and otherwise how long to wait. Pure: same state, same answer. */
 export function nextPoll(state: CadenceState, cadence: Cadence, random: () => number = Math.random): PollDecision {
+  if (!state.online) return { status: 'paused', reason: 'offline' };
+  if (!state.visible && cadence.hiddenIntervalMs === null) return { status: 'paused', reason: 'hidden' };
   if (state.consecutiveErrors > 0) {
     const jittered = fullJitterDelay(state.consecutiveErrors - 1, cadence.errorBackoff, random);
     const serverWait = Math.min(state.retryAfterMs ?? 0, cadence.errorBackoff.maxRetryAfterMs);
-    return { delayMs: Math.max(jittered, serverWait), status: 'backing-off' };
+    return { status: 'backing-off', delayMs: Math.max(jittered, serverWait) };
   }
-  return { delayMs: state.watching ? cadence.watchIntervalMs : cadence.intervalMs, status: 'waiting' };
+  const justReturned = state.sinceReturnMs !== undefined && state.sinceReturnMs < cadence.returnWatchMs;
+  if (state.watching || justReturned) return { status: 'waiting', delayMs: cadence.watchIntervalMs };
+  return { status: 'waiting', delayMs: state.visible ? cadence.intervalMs : (cadence.hiddenIntervalMs ?? cadence.intervalMs) };
 }
