@@ -252,7 +252,8 @@ describe('events that are not ours or not valid', () => {
 describe('tokens', () => {
   it('answers a 401 by asking the token function again', async () => {
     const p = player();
-    const token = vi.fn().mockReturnValueOnce(emulator.issueToken(p.userId, -60)).mockImplementation(() => emulator.issueToken(p.userId));
+    // Badly signed, not expired: only the server can tell, with a 401.
+    const token = vi.fn().mockReturnValueOnce(`${emulator.issueToken(p.userId)}x`).mockImplementation(() => emulator.issueToken(p.userId));
     const client = p.connect({ token });
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
     expect(await client.pollNow()).toMatchObject({ granted: 1, acked: 1 });
@@ -293,6 +294,19 @@ describe('tokens', () => {
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 3 }] });
     expect(await p.client.pollNow()).toMatchObject({ granted: 1 });
     expect((await p.profile.databases()).map((db) => db.name)).toContain(`xsolla-getupdates:${emulator.projectId}:save-slot-1`);
+  });
+
+  it('pauses the loop when even a fresh token is refused, and setToken() resumes it', async () => {
+    const p = player({ cadence: { intervalMs: 30 } });
+    const client = p.connect({ token: () => `${emulator.issueToken(p.userId)}x` });
+    client.start();
+    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
+    const errors = p.emitted('error').length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(p.emitted('error')).toHaveLength(errors); // no retry loop against a 401
+    emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 7 }] });
+    client.setToken(() => emulator.issueToken(p.userId));
+    await vi.waitFor(async () => expect(await client.inventory.balance('gold')).toBe(7), { timeout: 2000 });
   });
 
   it('scopes the database by the JWT’s sub when no userId is given', async () => {

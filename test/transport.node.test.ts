@@ -51,13 +51,34 @@ describe('transport', () => {
   it('shares one token refresh among concurrent 401s', async () => {
     const fresh = vi.fn(() => emulator.issueToken('u'));
     const tokens = createTokenSource(fresh);
-    const expired = emulator.issueToken('u', -10);
-    fresh.mockReturnValueOnce(expired);
-    expect(await tokens.get()).toBe(expired);
-    const refreshed = await Promise.all([tokens.refresh(expired), tokens.refresh(expired), tokens.refresh(expired)]);
+    const refused = `${emulator.issueToken('u')}x`;
+    fresh.mockReturnValueOnce(refused);
+    expect(await tokens.get()).toBe(refused);
+    const refreshed = await Promise.all([tokens.refresh(refused), tokens.refresh(refused), tokens.refresh(refused)]);
     expect(new Set(refreshed).size).toBe(1);
-    expect(refreshed[0]).not.toBe(expired);
+    expect(refreshed[0]).not.toBe(refused);
     expect(fresh).toHaveBeenCalledTimes(2);
+  });
+
+  it('refreshes a JWT just before it expires, not after its 401', async () => {
+    let clock = Date.now();
+    const fresh = vi.fn(() => emulator.issueToken('u', 3600));
+    const tokens = createTokenSource(fresh, { now: () => clock, refreshMarginMs: 30_000 });
+    const first = await tokens.get();
+    expect(await tokens.get()).toBe(first);
+    clock += 3600_000 - 20_000; // 20 s left
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // a new iat, so a new token
+    const second = await tokens.get();
+    expect(second).not.toBe(first);
+    expect(fresh).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not refresh a short-lived token on every call', async () => {
+    const fresh = vi.fn(() => emulator.issueToken('u', 20));
+    const tokens = createTokenSource(fresh, { refreshMarginMs: 30_000 });
+    await Promise.all([tokens.get(), tokens.get()]);
+    await tokens.get();
+    expect(fresh).toHaveBeenCalledTimes(1);
   });
 
   it('does not cache a failed token fetch', async () => {

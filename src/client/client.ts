@@ -45,8 +45,10 @@ export type InventoryApi = Pick<Inventory, 'balance' | 'balances' | 'order' | 'o
 export interface GetUpdatesClient {
   on<K extends keyof ClientEvents>(type: K, handler: Handler<ClientEvents[K]>): void;
   off<K extends keyof ClientEvents>(type: K, handler?: Handler<ClientEvents[K]>): void;
-  /** Starts the polling loop (a no-op when running). */
+  /** Starts the polling loop (a no-op when running). After an auth pause, starts it again. */
   start(): void;
+  /** Replaces the token (or token function), and resumes a loop that an AuthError paused. */
+  setToken(token: TokenInput): void;
   stop(): void;
   /** One full drain now; concurrent calls share a drain, and one more runs after it if needed. */
   pollNow(options?: { signal?: AbortSignal }): Promise<PollReport>;
@@ -154,8 +156,12 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     signals: options.signals ?? browserSignals(),
     election: async () => (await open()).election,
     isWatching,
-    onStatus: (status) => emitter.emit('status', status),
+    onStatus: (status) => {
+      pausedForAuth = status.status === 'paused' && status.reason === 'auth';
+      emitter.emit('status', status);
+    },
   });
+  let pausedForAuth = false;
 
   async function watchOrder(orderId: string | number, { signal }: { signal?: AbortSignal } = {}): Promise<Order> {
     const id = String(orderId);
@@ -200,6 +206,10 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     on: (type, handler) => emitter.on(type, guard(handler)),
     off: (type, handler) => emitter.off(type, handler && guard(handler)),
     start: () => loop.start(),
+    setToken(token) {
+      tokens.replace(token);
+      if (pausedForAuth) loop.start();
+    },
     stop: () => loop.stop(),
     pollNow: ({ signal } = {}) => raceAbort(sharedDrain(), signal),
     watchOrder,
@@ -280,6 +290,7 @@ function bindToOnePlayer(source: TokenSource): TokenSource {
       const token = await source.refresh(rejected);
       return token === undefined ? undefined : check(token);
     },
+    replace: (input) => source.replace(input),
   };
 }
 

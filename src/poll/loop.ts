@@ -4,7 +4,7 @@
  * happens (the page comes back, the network returns, an order is watched). A hidden tab hands
  * the lead over; a tab that follows only listens.
  */
-import { HttpError } from '../errors';
+import { AuthError, HttpError } from '../errors';
 import { fullJitterDelay } from '../schedule/backoff';
 import { nextPoll, type Cadence } from '../schedule/cadence';
 import type { EnvironmentSignals, SignalChange } from '../schedule/signals';
@@ -13,7 +13,8 @@ import type { LeaderElection } from '../tabs/leader';
 export type LoopStatus =
   | { status: 'polling' }
   | { status: 'waiting' | 'backing-off'; nextPollInMs: number }
-  | { status: 'paused'; reason: 'hidden' | 'offline' }
+  /** `auth`: even a fresh token was refused; the loop waits for `setToken()` or `start()`. */
+  | { status: 'paused'; reason: 'hidden' | 'offline' | 'auth' }
   /** Another tab of this player polls; this one hears of its changes. */
   | { status: 'following' }
   | { status: 'stopped' };
@@ -67,7 +68,8 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
     });
   }
 
-  async function lead(signal: AbortSignal) {
+  /** Polls while leading; resolves 'auth' when a refused token must stop the loop. */
+  async function lead(signal: AbortSignal): Promise<'auth' | void> {
     let consecutiveErrors = 0;
     let retryAfterMs: number | undefined;
     let drainNow = true;
@@ -94,6 +96,7 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
           consecutiveErrors = 0;
           retryAfterMs = undefined;
         } catch (error) {
+          if (error instanceof AuthError) return 'auth'; // retrying cannot help: wait for a new token
           consecutiveErrors++;
           retryAfterMs = error instanceof HttpError ? error.retryAfterMs : undefined;
         }
@@ -123,7 +126,7 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
     return undefined;
   }
 
-  async function campaign(signal: AbortSignal) {
+  async function campaign(signal: AbortSignal): Promise<'auth' | void> {
     const election = await joinElection(signal);
     while (election && !signal.aborted) {
       if (!eligible()) {
@@ -131,7 +134,11 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
         await wait(undefined, signal);
         continue;
       }
-      await election.lead(signal, () => options.onStatus({ status: 'following' }), lead);
+      let outcome = undefined as 'auth' | void; // set inside the lock's callback
+      await election.lead(signal, () => options.onStatus({ status: 'following' }), async (leading) => {
+        outcome = await lead(leading);
+      });
+      if (outcome === 'auth') return 'auth';
     }
   }
 
@@ -144,14 +151,14 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
         if (change === 'visible' || change === 'focus') returnedAt = now();
         wakeUp?.(change);
       });
-      const ended = () => {
+      const ended = (outcome?: 'auth' | void) => {
         if (controller !== current) return;
         controller = undefined;
         stopListening();
-        options.onStatus({ status: 'stopped' });
+        options.onStatus(outcome === 'auth' ? { status: 'paused', reason: 'auth' } : { status: 'stopped' });
       };
-      // campaign() only ends when stopped; should it ever fail, the loop must be restartable.
-      campaign(current.signal).then(ended, ended);
+      // campaign() ends when stopped or paused for auth; should it ever fail, the loop must be restartable.
+      campaign(current.signal).then(ended, () => ended());
     },
     stop() {
       if (!controller) return;

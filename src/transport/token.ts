@@ -6,16 +6,25 @@
 export type TokenInput = string | (() => string | Promise<string>);
 
 export interface TokenSource {
-  /** The current token, fetching it the first time. */
+  /** The current token: fetched the first time, and fetched again when its JWT is about to expire. */
   get(): Promise<string>;
   /**
    * A token other than `rejected`: the one another caller already refreshed to, or a new one
    * from the token function. Undefined when the token is a fixed string.
    */
   refresh(rejected: string): Promise<string | undefined>;
+  /** Uses `input` from now on (the game's `setToken`). */
+  replace(input: TokenInput): void;
 }
 
-export function createTokenSource(input: TokenInput): TokenSource {
+export interface TokenTiming {
+  now?: () => number;
+  /** A JWT whose `exp` is closer than this is refreshed before use, not after its 401. */
+  refreshMarginMs?: number;
+}
+
+export function createTokenSource(initial: TokenInput, { now = Date.now, refreshMarginMs = 30_000 }: TokenTiming = {}): TokenSource {
+  let input = initial;
   let current: Promise<string> | undefined;
   let refreshing: Promise<string> | undefined;
 
@@ -31,8 +40,15 @@ export function createTokenSource(input: TokenInput): TokenSource {
     return loading;
   };
 
-  return {
-    get: () => current ?? load(),
+  const source: TokenSource = {
+    async get() {
+      const token = await (current ?? load());
+      const { exp, iat } = readJwtClaims(token);
+      // A short-lived token gets a proportionally short margin, or every request would refresh it.
+      const margin = iat !== undefined && exp !== undefined ? Math.min(refreshMarginMs, ((exp - iat) * 1000) / 4) : refreshMarginMs;
+      const expiring = typeof input === 'function' && exp !== undefined && exp * 1000 - now() < margin;
+      return expiring ? ((await source.refresh(token)) ?? token) : token;
+    },
     refresh: (rejected) => {
       if (typeof input === 'string') return Promise.resolve(undefined);
       refreshing ??= (async () => {
@@ -41,13 +57,20 @@ export function createTokenSource(input: TokenInput): TokenSource {
       })().finally(() => (refreshing = undefined));
       return refreshing;
     },
+    replace(next) {
+      input = next;
+      current = undefined;
+    },
   };
+  return source;
 }
 
 /** The claims this library reads from a JWT, without verifying it (the server does that). */
 export interface JwtClaims {
   sub?: string;
+  /** Expiry and issue time, in seconds since the epoch. */
   exp?: number;
+  iat?: number;
 }
 
 export function readJwtClaims(token: string): JwtClaims {
@@ -58,10 +81,11 @@ export function readJwtClaims(token: string): JwtClaims {
     const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
     const claims: unknown = JSON.parse(new TextDecoder().decode(bytes));
     if (typeof claims !== 'object' || claims === null) return {};
-    const { sub, exp } = claims as Record<string, unknown>;
+    const { sub, exp, iat } = claims as Record<string, unknown>;
     return {
       ...(typeof sub === 'string' || typeof sub === 'number' ? { sub: String(sub) } : {}),
       ...(typeof exp === 'number' ? { exp } : {}),
+      ...(typeof iat === 'number' ? { iat } : {}),
     };
   } catch {
     return {};
