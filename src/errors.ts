@@ -51,10 +51,15 @@ export class InvalidArgumentError extends GetUpdatesError {
   override name = 'InvalidArgumentError';
 }
 
-/** IndexedDB is missing, blocked, out of quota, or a transaction failed. */
+/** IndexedDB is missing or blocked, or a transaction failed. Nothing of the failed write persists. */
 export class StorageError extends GetUpdatesError {
   override name = 'StorageError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/** The browser refused to store more (quota exceeded). Nothing was granted or acked. */
+export class StorageFullError extends StorageError {
+  override name = 'StorageFullError';
 }

@@ -12,7 +12,17 @@ export type {
   StatusEvent,
 } from './client/events';
 export { browserSignals, manualSignals, steadySignals, type EnvironmentSignals, type SignalChange } from './schedule/signals';
-export { AuthError, GetUpdatesError, HttpError, InsufficientBalanceError, InvalidArgumentError, ProtocolError, StorageError } from './errors';
+export {
+  AuthError,
+  GetUpdatesError,
+  HttpError,
+  InsufficientBalanceError,
+  InvalidArgumentError,
+  ProtocolError,
+  StorageError,
+  StorageFullError,
+} from './errors';
+export { DEFAULT_RETENTION, type Retention } from './ledger/retention';
 export { parseEvent, planEvent } from './events/parse';
 export type { EventPlan, GrantLine, OrderKeys, ParsedEvent, QuarantineReason } from './events/plan';
 export type { OrderStatus } from './ledger/order';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { balanceDelta, mergeOrders, newOrder, transition, type OrderRecord } from '../src/ledger/order';
+import { DEFAULT_RETENTION, isExpiredEvent, isExpiredOrder } from '../src/ledger/retention';
 
 const lines = [{ sku: 'gold', quantity: 100 }, { sku: 'sword', quantity: 1 }];
 const keys = { orderId: '1', transactionId: '501' };
@@ -68,5 +69,26 @@ describe('merging two records of one purchase', () => {
   });
   it('keeps both ids and every event id', () => {
     expect(mergeOrders(byOrder('granted'), byTx('pending'))).toMatchObject({ key: 'o:1', orderId: '1', transactionId: '501', eventIds: [1, 2] });
+  });
+});
+
+describe('what the ledger may forget', () => {
+  const day = 86_400_000;
+  const record = (outcome: 'granted' | 'quarantined' | 'otherProject' | 'unsupported') => ({ id: 1, type: 'order_paid', outcome, appliedAt: 0 });
+  it('drops acked event records after the window, never quarantined, foreign or unacked ones', () => {
+    expect(isExpiredEvent(record('granted'), 29 * day, DEFAULT_RETENTION, false)).toBe(false);
+    expect(isExpiredEvent(record('granted'), 31 * day, DEFAULT_RETENTION, false)).toBe(true);
+    expect(isExpiredEvent(record('unsupported'), 31 * day, DEFAULT_RETENTION, false)).toBe(true);
+    expect(isExpiredEvent(record('granted'), 999 * day, DEFAULT_RETENTION, true)).toBe(false);
+    expect(isExpiredEvent(record('quarantined'), 999 * day, DEFAULT_RETENTION, false)).toBe(false);
+    expect(isExpiredEvent(record('otherProject'), 999 * day, DEFAULT_RETENTION, false)).toBe(false);
+  });
+  it('keeps granted and pending orders for good, and closed ones for the closed-order window', () => {
+    const order = (status: OrderRecord['status']): OrderRecord => ({ ...newOrder({ orderId: '1' }), status, revokedAt: 0 });
+    expect(isExpiredOrder(order('granted'), 9999 * day, DEFAULT_RETENTION, false)).toBe(false);
+    expect(isExpiredOrder(order('pending'), 9999 * day, DEFAULT_RETENTION, false)).toBe(false);
+    expect(isExpiredOrder(order('revoked'), 399 * day, DEFAULT_RETENTION, false)).toBe(false);
+    expect(isExpiredOrder(order('revoked'), 401 * day, DEFAULT_RETENTION, false)).toBe(true);
+    expect(isExpiredOrder(order('voided'), 401 * day, DEFAULT_RETENTION, true)).toBe(false);
   });
 });

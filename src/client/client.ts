@@ -12,6 +12,7 @@ import { createTransport, DEFAULT_BASE_URL } from '../transport/http';
 import { createTokenSource, readJwtClaims, type TokenInput, type TokenSource } from '../transport/token';
 import { openTabChannel, type TabChannel } from '../tabs/broadcast';
 import { createLeaderElection, pageLocks, type LeaderElection } from '../tabs/leader';
+import { DEFAULT_RETENTION, type Retention } from '../ledger/retention';
 import { browserSignals, type EnvironmentSignals } from '../schedule/signals';
 import { emissionsFor, type ClientEvents } from './events';
 
@@ -37,6 +38,8 @@ export interface GetUpdatesClientOptions {
   signals?: EnvironmentSignals;
   /** Web Locks used to elect one polling tab; `navigator.locks` by default, `null` to let every tab poll. */
   locks?: LockManager | null;
+  /** How long the ledger keeps acked event records and closed orders (see the README). */
+  retention?: Partial<Retention>;
 }
 
 /** Reads and the one write a game makes on the local inventory. */
@@ -55,6 +58,8 @@ export interface GetUpdatesClient {
   /** Polls fast until the order is granted, revoked or voided, and resolves with it. */
   watchOrder(orderId: string | number, options?: { signal?: AbortSignal }): Promise<Order>;
   readonly inventory: InventoryApi;
+  /** Whether the browser promised to keep this origin's storage, and how full it is. */
+  storage(): Promise<{ persisted?: boolean; usageBytes?: number; quotaBytes?: number }>;
   /** Stops polling and closes the database. */
   close(): Promise<void>;
 }
@@ -66,6 +71,7 @@ const WATCH_HINT_MS = 5_000;
 export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpdatesClient {
   const projectId = readProjectId(options.projectId);
   const cadence = resolveCadence(options.cadence);
+  const retention: Retention = { ...DEFAULT_RETENTION, ...options.retention };
   const emitter = mitt<ClientEvents>();
   const guard = createHandlerGuard((error) => emitter.emit('error', { error, phase: 'handler' }));
   const tokens = bindToOnePlayer(createTokenSource(options.token));
@@ -99,6 +105,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       },
     });
     const election = createLeaderElection(name, options.locks === undefined ? pageLocks() : options.locks);
+    // Ask the browser not to evict the ledger under storage pressure; refusal is not an error.
+    void globalThis.navigator?.storage?.persist?.().catch(() => undefined);
     return { store: createInventory(openDatabase(factory, name)), tabs, election };
   }
 
@@ -111,7 +119,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   async function runDrain(signal?: AbortSignal): Promise<PollReport> {
     try {
       const { store, tabs } = await open();
-      return await drain(
+      const report = await drain(
         {
           transport,
           inventory: store,
@@ -123,11 +131,17 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         },
         signal,
       );
+      if (!compacted) {
+        compacted = true; // once a session is plenty: the ledger grows by a few records per purchase
+        await store.compact(Date.now(), retention).catch((error: unknown) => emitter.emit('error', { error, phase: 'poll' }));
+      }
+      return report;
     } catch (error) {
       if (!signal?.aborted) emitter.emit('error', { error, phase: 'poll' });
       throw error;
     }
   }
+  let compacted = false;
 
   // Concurrent callers share the drain in flight; a call made during it gets one more drain
   // after it, so an event paid mid-drain is not missed.
@@ -225,6 +239,12 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         announce([['changed', { skus: [sku], source: 'consume' }]], tabs);
         return left;
       },
+    },
+    async storage() {
+      const manager = globalThis.navigator?.storage;
+      if (!manager) return {};
+      const [persisted, estimate] = await Promise.all([manager.persisted?.().catch(() => undefined), manager.estimate?.().catch(() => undefined)]);
+      return { persisted, usageBytes: estimate?.usage, quotaBytes: estimate?.quota };
     },
     async close() {
       loop.stop();

@@ -6,7 +6,7 @@
  * the same `UseStore` shape.
  */
 import { promisifyRequest, type UseStore } from 'idb-keyval';
-import { StorageError } from '../errors';
+import { StorageError, StorageFullError } from '../errors';
 
 export const STORE_NAMES = ['balances', 'orders', 'links', 'events', 'acks'] as const;
 export type StoreName = (typeof STORE_NAMES)[number];
@@ -26,25 +26,44 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Opens (creating or upgrading) the database `name` through `factory`. */
+/** Opens (creating or upgrading) the database `name` through `factory`, reconnecting when needed. */
 export function openDatabase(factory: IDBFactory, name: string): Database {
-  const opened = openWithSchema(factory, name);
-  opened.catch(() => {}); // reported by the first transact() instead of as an unhandled rejection
+  let connection: Promise<IDBDatabase> | undefined;
+  // The browser may close a connection (another tab upgrading the schema, storage pressure):
+  // the next transaction then opens a new one instead of failing for the rest of the session.
+  const connect = () => {
+    if (connection) return connection;
+    const opening = openWithSchema(factory, name, () => {
+      if (connection === opening) connection = undefined;
+    });
+    connection = opening;
+    opening.catch(() => connection === opening && (connection = undefined));
+    return opening;
+  };
+
+  async function begin(mode: IDBTransactionMode, stores: readonly StoreName[]): Promise<IDBTransaction> {
+    for (let attempt = 0; ; attempt++) {
+      const db = await connect();
+      try {
+        // 'strict' asks the browser to flush to disk before `complete`, so an ack sent after
+        // commit can never outlive the grant it confirms (Chromium defaults to 'relaxed').
+        return db.transaction([...stores], mode, { durability: 'strict' });
+      } catch (cause) {
+        if (attempt === 0 && (cause as { name?: string })?.name === 'InvalidStateError') {
+          connection = undefined; // closed under us: reconnect once
+          continue;
+        }
+        throw new StorageError('could not start an IndexedDB transaction', { cause });
+      }
+    }
+  }
 
   async function transact<T>(
     mode: IDBTransactionMode,
     stores: readonly StoreName[],
     work: (tx: IDBTransaction) => Promise<T>,
   ): Promise<T> {
-    const db = await opened;
-    let tx: IDBTransaction;
-    try {
-      // 'strict' asks the browser to flush to disk before `complete`, so an ack sent after
-      // commit can never outlive the grant it confirms (Chromium defaults to 'relaxed').
-      tx = db.transaction([...stores], mode, { durability: 'strict' });
-    } catch (cause) {
-      throw new StorageError('could not start an IndexedDB transaction', { cause });
-    }
+    const tx = await begin(mode, stores);
     const committed = promisifyRequest(tx);
     committed.catch(() => {});
     let result: T;
@@ -56,24 +75,37 @@ export function openDatabase(factory: IDBFactory, name: string): Database {
       } catch {
         // already finished or aborted by the failed request itself
       }
-      throw error;
+      throw asStorageError(error) ?? error;
     }
     try {
       await committed;
     } catch (cause) {
-      throw new StorageError('IndexedDB transaction did not commit', { cause: tx.error ?? cause });
+      throw asStorageError(tx.error ?? cause) ?? new StorageError('IndexedDB transaction did not commit', { cause });
     }
     return result;
   }
 
   return {
     transact,
-    useStore: (name) => (mode, callback) => transact(mode, [name], async (tx) => callback(tx.objectStore(name))),
-    close: async () => (await opened).close(),
+    useStore: (store) => (mode, callback) => transact(mode, [store], async (tx) => callback(tx.objectStore(store))),
+    close: async () => {
+      const open = connection;
+      connection = undefined;
+      (await open?.catch(() => undefined))?.close();
+    },
   };
 }
 
-function openWithSchema(factory: IDBFactory, name: string): Promise<IDBDatabase> {
+/** IndexedDB's own failures as this library's typed errors; anything else is left as it is. */
+function asStorageError(error: unknown): StorageError | undefined {
+  if (error instanceof StorageError) return error;
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'QuotaExceededError') return new StorageFullError('the browser refused to store more (quota exceeded)', { cause: error });
+  if (typeof DOMException !== 'undefined' && error instanceof DOMException) return new StorageError(`IndexedDB failed: ${error.name}`, { cause: error });
+  return undefined;
+}
+
+function openWithSchema(factory: IDBFactory, name: string, onClosed: () => void): Promise<IDBDatabase> {
   let request: IDBOpenDBRequest;
   try {
     request = factory.open(name, SCHEMA_VERSION);
@@ -88,7 +120,11 @@ function openWithSchema(factory: IDBFactory, name: string): Promise<IDBDatabase>
   return promisifyRequest(request).then(
     (db) => {
       // Another tab upgrading the schema must not be blocked by this connection.
-      db.onversionchange = () => db.close();
+      db.onversionchange = () => {
+        db.close();
+        onClosed();
+      };
+      db.onclose = onClosed;
       return db;
     },
     (cause) => {

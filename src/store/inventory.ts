@@ -19,6 +19,7 @@ import {
   type OrderRecord,
   type OrderStatus,
 } from '../ledger/order';
+import { isExpiredEvent, isExpiredOrder, type Retention } from '../ledger/retention';
 import type { Database } from './database';
 
 /** What the ledger did with one event. */
@@ -85,6 +86,8 @@ export interface Inventory {
   event(id: number): Promise<EventRecord | undefined>;
   /** Atomically takes `quantity` of `sku` and returns what is left; throws InsufficientBalanceError and takes nothing if short. */
   consume(sku: string, quantity: number): Promise<number>;
+  /** Forgets what the retention rules allow (see ledger/retention.ts); returns what it removed. */
+  compact(now: number, retention: Retention): Promise<{ events: number; orders: number }>;
   close(): Promise<void>;
 }
 
@@ -148,8 +151,41 @@ export function createInventory(db: Database): Inventory {
       });
     },
 
+    compact: (now, retention) =>
+      db.transact('readwrite', ['events', 'orders', 'links', 'acks'], async (tx) => {
+        const pending = new Set((await promisifyRequest(tx.objectStore('acks').getAllKeys())) as number[]);
+        const removed = { events: 0, orders: 0 };
+        await eachRecord<EventRecord>(tx.objectStore('events'), (record) => {
+          const expired = isExpiredEvent(record, now, retention, pending.has(record.id));
+          if (expired) removed.events++;
+          return expired;
+        });
+        await eachRecord<OrderRecord>(tx.objectStore('orders'), (order) => {
+          const expired = isExpiredOrder(order, now, retention, order.eventIds.some((id) => pending.has(id)));
+          if (!expired) return false;
+          for (const link of linkKeys(order)) tx.objectStore('links').delete(link);
+          removed.orders++;
+          return true;
+        });
+        return removed;
+      }),
+
     close: () => db.close(),
   };
+}
+
+/** Walks a store with a cursor, deleting each record `remove` says to. */
+function eachRecord<T>(store: IDBObjectStore, remove: (value: T) => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = store.openCursor();
+    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      const cursor = request.result;
+      if (!cursor) return resolve();
+      if (remove(cursor.value as T)) cursor.delete();
+      cursor.continue();
+    };
+  });
 }
 
 function toOrder(record: OrderRecord): Order {

@@ -3,7 +3,8 @@
  * real IndexedDB (browser mode).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { InsufficientBalanceError } from '../../src/errors';
+import { InsufficientBalanceError, StorageFullError } from '../../src/errors';
+import { DEFAULT_RETENTION } from '../../src/ledger/retention';
 import { parseEvent } from '../../src/events/parse';
 import type { ParsedEvent } from '../../src/events/plan';
 import { openDatabase } from '../../src/store/database';
@@ -55,7 +56,7 @@ export function storeScenarios(env: StoreEnvironment) {
         return realPut.apply(this, args);
       };
       try {
-        await expect(inventory.applyBatch([parsed(1, x.combinedOrderPaid(2, 601))], 1)).rejects.toThrow();
+        await expect(inventory.applyBatch([parsed(1, x.combinedOrderPaid(2, 601))], 1)).rejects.toBeInstanceOf(StorageFullError);
       } finally {
         proto.put = realPut;
       }
@@ -202,6 +203,33 @@ export function storeScenarios(env: StoreEnvironment) {
       await inventory.consume('gold', 1000);
       await inventory.applyBatch([parsed(2, x.combinedOrderCanceled(2, 601))], 2);
       expect(await inventory.balance('gold')).toBe(-1000);
+    });
+
+    it('compacts old records without forgetting what could still be refunded or redelivered', async () => {
+      const { inventory } = open();
+      const day = 24 * 60 * 60 * 1000;
+      const bad = { ...x.separateOrderPaid(9, 909), items: [{ sku: 'gold', quantity: -1 }] };
+      await inventory.applyBatch(
+        [parsed(1, x.combinedOrderPaid(2, 601)), parsed(2, x.combinedOrderPaid(3, 701)), parsed(3, x.combinedOrderCanceled(3, 701)), parsed(4, bad), parsed(5, x.legacyPayment(502))],
+        0,
+      );
+      await inventory.clearAcks([1, 2, 3]); // event 5 is still waiting for its ack
+      expect(await inventory.compact(31 * day, DEFAULT_RETENTION)).toEqual({ events: 3, orders: 0 });
+      expect(await inventory.event(1)).toBeUndefined();
+      expect(await inventory.event(4)).toMatchObject({ outcome: 'quarantined' });
+      expect(await inventory.event(5)).toMatchObject({ outcome: 'granted' });
+
+      // A granted order outlives its event record: a redelivery is still a duplicate, a refund still works.
+      const [redelivered] = await inventory.applyBatch([parsed(1, x.combinedOrderPaid(2, 601))], 32 * day);
+      expect(redelivered?.outcome).toBe('duplicate');
+      expect(await inventory.balance('gold')).toBe(1500);
+
+      expect(await inventory.compact(401 * day, DEFAULT_RETENTION)).toEqual({ events: 0, orders: 1 });
+      expect(await inventory.order(3)).toBeUndefined();
+      expect(await inventory.order(2)).toMatchObject({ status: 'granted' });
+      const [refund] = await inventory.applyBatch([parsed(6, x.combinedOrderCanceled(2, 601))], 402 * day);
+      expect(refund?.outcome).toBe('revoked');
+      expect(await inventory.balance('gold')).toBe(0);
     });
 
     it('survives closing and reopening the database', async () => {
