@@ -187,3 +187,5 @@ if (!emulated) {
 }
 void refresh();
 client.start();
+// For the console and the e2e tests: the page's client, to inspect its ledger.
+Object.assign(window, { xsollaDemo: { client } });

@@ -61,6 +61,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     'POST /__emulator/faults': (body) => world.setFaults(body as Partial<Faults>),
     'GET /__emulator/faults': () => world.faults,
+    'GET /__emulator/stats': () => world.stats,
     'GET /__emulator/state': (_body, url) => world.state(url.searchParams.get('userId') ?? ''),
   };
 
@@ -77,8 +78,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return send(response, 404, { error: { code: '404', description: 'Not found' } });
     }
     const faults = world.faults;
+    world.stats.requests++;
     if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
     if (Math.random() < faults.errorRate) {
+      world.stats.injectedErrors++;
       const headers: Record<string, string> = faults.retryAfterS === undefined ? {} : { 'Retry-After': String(faults.retryAfterS) };
       return send(response, faults.status, { error: { code: String(faults.status), description: 'Injected fault' } }, headers);
     }
@@ -91,7 +94,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (ack) {
       if (!world.markProcessed(claims.sub, Number(ack[1]))) return send(response, 404, { error: { code: '404', description: 'No such event' } });
       // The ack is recorded; the client just never hears so.
-      if (Math.random() < faults.dropAckResponseRate) return void response.socket?.destroy();
+      if (Math.random() < faults.dropAckResponseRate) {
+        world.stats.droppedAckResponses++;
+        return void response.socket?.destroy();
+      }
       return send(response, 204);
     }
     const types = url.searchParams.getAll('types').flatMap((value) => value.split(',')).filter(Boolean);

@@ -50,6 +50,8 @@ export function createWorld(projectId: number) {
   let nextOrderId = 1000;
   let nextTransactionId = 700_000_000;
   let faults: Faults = { ...NO_FAULTS };
+  /** What the Events API was asked, and what the fault injection did to it. */
+  const stats = { requests: 0, injectedErrors: 0, droppedAckResponses: 0 };
 
   function addEvent(userId: string, data: unknown): number {
     const id = nextEventId++;
@@ -120,6 +122,7 @@ export function createWorld(projectId: number) {
     get faults() {
       return faults;
     },
+    stats,
     setFaults(update: Partial<Faults>) {
       const next = { ...faults, ...update };
       if (next.retryAfterS === undefined || next.retryAfterS === null) delete next.retryAfterS;

@@ -3,33 +3,20 @@
  * in Debian's Chromium. Each test is a player's session in one browser context (one profile).
  */
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS } from '../../vite.config';
+import { startDemo, type DemoHarness, type EmulatorState } from './harness';
 
-let server: ViteDevServer;
-let browser: Browser;
+let demo: DemoHarness;
 let origin: string;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  server = await createServer({
-    configFile: resolve('vite.config.ts'),
-    configLoader: 'runner',
-    mode: 'development',
-    logLevel: 'error',
-    server: { port: 0, strictPort: false },
-  });
-  await server.listen();
-  origin = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  demo = await startDemo();
+  origin = demo.origin;
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => demo?.close());
 afterEach(async () => {
   await Promise.all(contexts.splice(0).map((context) => context.close()));
 });
@@ -38,7 +25,7 @@ let players = 0;
 const newPlayer = () => `e2e-${process.pid}-${++players}`;
 
 async function newContext() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
   contexts.push(context);
   return context;
 }
@@ -60,10 +47,7 @@ const expectBalances = (page: Page, expected: Record<string, number>, timeout = 
     .toEqual(expected);
 const logEntries = (page: Page, kind: string) => page.locator(`[data-testid="log"] li[data-kind="${kind}"]`).allTextContents();
 
-async function emulatorState(userId: string) {
-  const response = await fetch(`${origin}/__emulator/state?userId=${userId}`);
-  return (await response.json()) as { events: Array<{ id: number; processed: boolean }>; orders: Array<{ orderId: number; refunded: boolean }> };
-}
+const emulatorState = (userId: string) => demo.admin<EmulatorState>(`state?userId=${userId}`);
 const unacked = async (userId: string) => (await emulatorState(userId)).events.filter((event) => !event.processed).length;
 
 describe('the demo shop', () => {
@@ -153,10 +137,7 @@ describe('the demo shop', () => {
   it('renders event data as text, never as HTML', async () => {
     const userId = newPlayer();
     const page = await openGame(await newContext(), userId);
-    await fetch(`${origin}/__emulator/purchase`, {
-      method: 'POST',
-      body: JSON.stringify({ userId, items: [{ sku: '<img src=x onerror="window.pwned=1">', quantity: 1 }] }),
-    });
+    await demo.admin('purchase', { userId, items: [{ sku: '<img src=x onerror="window.pwned=1">', quantity: 1 }] });
     await page.getByRole('button', { name: 'Poll now' }).click();
     await expect.poll(async () => (await logEntries(page, 'granted')).join()).toContain('<img src=x');
     expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();

@@ -1,0 +1,44 @@
+/** The demo served by Vite (emulator mounted) and Debian's Chromium driven by Playwright. */
+import { resolve } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { createServer } from 'vite';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../vite.config';
+
+export interface DemoHarness {
+  origin: string;
+  browser: Browser;
+  /** Calls an emulator admin endpoint on the demo's origin. */
+  admin<T = unknown>(path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startDemo(): Promise<DemoHarness> {
+  const server = await createServer({
+    configFile: resolve('vite.config.ts'),
+    configLoader: 'runner',
+    mode: 'development',
+    logLevel: 'error',
+    server: { port: 0, strictPort: false },
+  });
+  await server.listen();
+  const origin = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return {
+    origin,
+    browser,
+    async admin<T>(path: string, body?: unknown) {
+      const response = await fetch(`${origin}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
+      if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+      return (await response.json()) as T;
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+export interface EmulatorState {
+  events: Array<{ id: number; processed: boolean }>;
+  orders: Array<{ orderId: number; refunded: boolean; items: Array<{ sku: string; quantity: number }> }>;
+}
