@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- --purchases=500 --refunds=50 --crashes=20 --tabs=3 --faults=0.2 [--seed=N]`
+ * `npm run chaos -- --purchases=500 --refunds=50 --crashes=20 --reloads=10 --closes=10 --tabs=3 --faults=0.2 [--seed=N]`
  * Prints the figures as a table and as one line `CHAOS {json}`; exits 1 unless nothing was lost,
  * duplicated or left unacked.
  */
@@ -13,6 +13,8 @@ const figures = await runChaos({
   purchases: arg('purchases', 500),
   refunds: arg('refunds', 50),
   crashes: arg('crashes', 20),
+  reloads: arg('reloads', 10),
+  closes: arg('closes', 10),
   tabs: arg('tabs', 3),
   faultRate: arg('faults', 0.2),
   seed: arg('seed', Date.now()),

@@ -12,7 +12,12 @@ import { PRODUCTS } from '../../demo/catalog';
 export interface ChaosOptions {
   purchases: number;
   refunds: number;
+  /** Tabs whose renderer is killed (Chromium's Page.crash), then reopened. */
   crashes: number;
+  /** Tabs reloaded mid-flight. */
+  reloads: number;
+  /** Tabs closed, then reopened. */
+  closes: number;
   tabs: number;
   /** Share of Events API requests failed, and of ack responses dropped. */
   faultRate: number;
@@ -24,6 +29,8 @@ export interface ChaosFigures {
   purchases: number;
   refunds: number;
   crashes: number;
+  reloads: number;
+  closes: number;
   tabs: number;
   requests: number;
   faultsInjected: number;
@@ -40,7 +47,8 @@ export interface ChaosFigures {
   durationMs: number;
 }
 
-type Action = 'purchase' | 'refund' | 'crash';
+type Disruption = 'crash' | 'reload' | 'close';
+type Action = 'purchase' | 'refund' | Disruption;
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed. */
 function seeded(seed: number): () => number {
@@ -56,7 +64,12 @@ function seeded(seed: number): () => number {
 
 /** Purchases, refunds and crashes in a random order, each refund after the purchase it undoes. */
 function schedule(options: ChaosOptions, random: () => number): Action[] {
-  const actions: Action[] = [...Array<Action>(options.purchases).fill('purchase'), ...Array<Action>(options.crashes).fill('crash')];
+  const actions: Action[] = [
+    ...Array<Action>(options.purchases).fill('purchase'),
+    ...Array<Action>(options.crashes).fill('crash'),
+    ...Array<Action>(options.reloads).fill('reload'),
+    ...Array<Action>(options.closes).fill('close'),
+  ];
   for (let i = actions.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [actions[i], actions[j]] = [actions[j]!, actions[i]!];
@@ -98,7 +111,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 
     const paid: number[] = [];
     const refunded = new Set<number>();
-    let crashes = 0;
+    const disrupted = { crash: 0, reload: 0, close: 0 };
     try {
       for (const action of schedule(options, random)) {
         if (action === 'purchase') {
@@ -119,9 +132,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
           refunded.add(orderId);
         } else {
           const index = Math.floor(random() * tabs.length);
-          await disrupt(context, tabs[index]!, crashes % 3, openTab).then((page) => (tabs[index] = page));
-          crashes++;
-          log(`disruption ${crashes}/${options.crashes} (tab ${index + 1}) after ${paid.length} purchases`);
+          tabs[index] = await disrupt(context, tabs[index]!, action, openTab);
+          disrupted[action]++;
+          log(`${action} of tab ${index + 1} after ${paid.length} purchases`);
         }
         // Paced so drains, faults and disruptions overlap instead of queueing up for the end.
         await sleep(50 + random() * 200);
@@ -158,7 +171,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     return {
       purchases: paid.length,
       refunds: refunded.size,
-      crashes,
+      crashes: disrupted.crash,
+      reloads: disrupted.reload,
+      closes: disrupted.close,
       tabs: options.tabs,
       requests: stats.requests,
       faultsInjected: stats.injectedErrors,
@@ -180,12 +195,12 @@ interface DemoWindow {
 }
 
 /** Kills the tab's renderer, reloads it mid-flight, or closes it; returns the tab that replaces it. */
-async function disrupt(context: BrowserContext, page: Page, kind: number, openTab: () => Promise<Page>): Promise<Page> {
-  if (kind === 1) {
+async function disrupt(context: BrowserContext, page: Page, kind: Disruption, openTab: () => Promise<Page>): Promise<Page> {
+  if (kind === 'reload') {
     await page.reload().catch(() => undefined);
     return page;
   }
-  if (kind === 0) {
+  if (kind === 'crash') {
     const cdp = await context.newCDPSession(page);
     const crashed = page.waitForEvent('crash', { timeout: 5000 }).catch(() => undefined);
     void cdp.send('Page.crash').catch(() => undefined);

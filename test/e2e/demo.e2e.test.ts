@@ -99,6 +99,22 @@ describe('the demo shop', () => {
     expect(await unacked(userId)).toBe(0);
   });
 
+  it('one tab polls, the other says so, and takes over within about a second when the first closes', async () => {
+    const userId = newPlayer();
+    const context = await newContext();
+    const first = await openGame(context, userId);
+    await expect.poll(() => first.getByTestId('status').textContent()).toMatch(/polling|waiting/);
+    const second = await openGame(context, userId);
+    await expect.poll(() => second.getByTestId('status').textContent()).toBe('another tab is polling');
+
+    await first.close();
+    const closedAt = Date.now();
+    await expect.poll(() => second.getByTestId('status').textContent(), { interval: 50 }).toMatch(/polling|waiting/);
+    expect(Date.now() - closedAt).toBeLessThan(1500);
+    await second.getByTestId('buy-gold').click();
+    await expectBalances(second, { gold: 500 });
+  });
+
   it('still delivers every purchase exactly once while the network misbehaves', async () => {
     const userId = newPlayer();
     const page = await openGame(await newContext(), userId);
