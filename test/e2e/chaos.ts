@@ -25,13 +25,8 @@ export interface ChaosOptions {
   log?: (line: string) => void;
 }
 
-export interface ChaosFigures {
-  purchases: number;
-  refunds: number;
-  crashes: number;
-  reloads: number;
-  closes: number;
-  tabs: number;
+/** What was done (the counts of the options, as carried out) and what came of it. */
+export interface ChaosFigures extends Pick<ChaosOptions, 'purchases' | 'refunds' | 'crashes' | 'reloads' | 'closes' | 'tabs'> {
   requests: number;
   faultsInjected: number;
   ackResponsesDropped: number;
