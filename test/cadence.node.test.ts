@@ -61,7 +61,7 @@ describe('cadence options', () => {
       errorBackoff: { ...DEFAULT_CADENCE.errorBackoff, maxDelayMs: 5000 },
     });
   });
-  it.each([{ intervalMs: 0 }, { intervalMs: NaN }, { watchIntervalMs: -1 }, { intervalMs: '5000' as never }, { errorBackoff: { baseDelayMs: Infinity } }])(
+  it.each([{ intervalMs: 0 }, { intervalMs: NaN }, { watchIntervalMs: -1 }, { intervalMs: '5000' as never }, { errorBackoff: { baseDelayMs: Infinity } }, { errorBackoff: { baseDelayMs: 0 } }])(
     'refuses %j, which would spin or stall the loop',
     (options) => {
       expect(() => resolveCadence(options)).toThrow(/cadence/);

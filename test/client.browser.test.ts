@@ -1,7 +1,7 @@
 /** The client in real Chromium against the emulator: CORS, axios's browser adapter, real IndexedDB. */
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import axios from 'axios';
-import { createGetUpdatesClient, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
+import { createGetUpdatesClient, manualSignals, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
 
 const url = inject('emulatorUrl');
 const clients: GetUpdatesClient[] = [];
@@ -119,6 +119,21 @@ describe('in the browser', () => {
     const started = performance.now();
     await expect(follower.client.watchOrder(orderId)).resolves.toMatchObject({ status: 'granted' });
     expect(performance.now() - started).toBeLessThan(3000);
+    expect(follower.gets).toBe(0);
+  });
+
+  it('a following tab the player returns to makes the polling tab look at once', async () => {
+    const userId = newPlayer();
+    const leader = countedTab(userId, { cadence: { intervalMs: 60_000, watchIntervalMs: 100 } });
+    const returning = manualSignals();
+    const follower = countedTab(userId, { signals: returning, cadence: { intervalMs: 60_000 } });
+    leader.client.start();
+    await vi.waitFor(() => expect(leader.statuses.at(-1)).toBe('waiting'));
+    follower.client.start();
+    await vi.waitFor(() => expect(follower.statuses.at(-1)).toBe('following'));
+    const { orderId } = await buy(userId, [{ sku: 'gem', quantity: 1 }]);
+    returning.focus();
+    await vi.waitFor(async () => expect(await follower.client.inventory.order(orderId)).toMatchObject({ status: 'granted' }), { timeout: 2000 });
     expect(follower.gets).toBe(0);
   });
 

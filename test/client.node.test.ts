@@ -309,6 +309,30 @@ describe('tokens', () => {
     await vi.waitFor(async () => expect(await client.inventory.balance('gold')).toBe(7), { timeout: 2000 });
   });
 
+  it('resumes when the game calls setToken() from its error handler during the failing drain', async () => {
+    const p = player({ cadence: { intervalMs: 30 } });
+    const client = p.connect({ token: () => `${emulator.issueToken(p.userId)}x` });
+    client.on('error', ({ error }) => {
+      if (error instanceof AuthError) client.setToken(() => emulator.issueToken(p.userId));
+    });
+    emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 3 }] });
+    client.start();
+    await vi.waitFor(async () => expect(await client.inventory.balance('gold')).toBe(3), { timeout: 2000 });
+    expect(p.emitted('status')).not.toContainEqual({ status: 'paused', reason: 'auth' });
+  });
+
+  it('a loop stopped after an auth pause stays stopped when a token arrives', async () => {
+    const p = player({ cadence: { intervalMs: 30 } });
+    const client = p.connect({ token: () => `${emulator.issueToken(p.userId)}x` });
+    client.start();
+    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
+    client.stop();
+    client.setToken(() => emulator.issueToken(p.userId));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' });
+    expect(p.emitted('status').filter(({ status }) => status === 'polling')).toHaveLength(1);
+  });
+
   it('scopes the database by the JWT’s sub when no userId is given', async () => {
     const p = player();
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 4 }] });
@@ -429,6 +453,67 @@ describe('polling', () => {
     await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 50 }));
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 6 }] });
     await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(6), { timeout: 1500 });
+  });
+
+  it('no wake (focus, online) polls before a Retry-After is over', async () => {
+    const signals = manualSignals();
+    const http = countingGets();
+    const p = player({ signals, http, retries: 0, cadence: { intervalMs: 60_000 } });
+    emulator.setFaults({ errorRate: 1, status: 429, retryAfterS: 120 });
+    p.client.start();
+    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toMatchObject({ status: 'backing-off' }));
+    const gets = http.gets;
+    for (let i = 0; i < 5; i++) signals.focus();
+    signals.setOnline(false);
+    signals.setOnline(true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(http.gets).toBe(gets);
+  });
+
+  it('watchOrder without a running loop honours Retry-After instead of polling every second', async () => {
+    const http = countingGets();
+    const p = player({ http, retries: 0, cadence: { watchIntervalMs: 50 } });
+    emulator.setFaults({ errorRate: 1, status: 429, retryAfterS: 120 });
+    const controller = new AbortController();
+    const watching = p.client.watchOrder(123456, { signal: controller.signal }).catch(() => 'aborted');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    controller.abort();
+    expect(await watching).toBe('aborted');
+    expect(http.gets).toBe(1);
+  });
+
+  it('close() ends a pending watchOrder, and nothing polls afterwards', async () => {
+    const http = countingGets();
+    const p = player({ http, cadence: { watchIntervalMs: 30 } });
+    const watching = p.client.watchOrder(654321).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await p.client.close();
+    expect(await watching).toMatchObject({ message: 'this client is closed' });
+    const gets = http.gets;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(http.gets).toBe(gets);
+    await expect(p.client.pollNow()).rejects.toThrow('closed');
+  });
+
+  it('restarts cleanly after stop() while it could not yet reach its database', async () => {
+    const signals = manualSignals({ online: false });
+    let tokenWorks = false;
+    const p = player({ signals, cadence: { errorBackoff: { baseDelayMs: 20, maxDelayMs: 40 } } });
+    const client = p.connect({
+      token: () => {
+        if (!tokenWorks) throw new Error('login server down');
+        return emulator.issueToken(p.userId);
+      },
+    });
+    client.start();
+    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toMatchObject({ status: 'backing-off' }));
+    client.stop();
+    tokenWorks = true;
+    client.start();
+    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'offline' }));
+    emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
+    signals.setOnline(true);
+    await vi.waitFor(async () => expect(await client.inventory.balance('gold')).toBe(1), { timeout: 2000 });
   });
 
   it('keeps polling through errors, backing off', async () => {

@@ -73,6 +73,20 @@ describe('transport', () => {
     expect(fresh).toHaveBeenCalledTimes(2);
   });
 
+  it('keeps a still-valid token when an early refresh fails', async () => {
+    let clock = Date.now();
+    const source = vi.fn<() => string>(() => emulator.issueToken('u', 3600));
+    const tokens = createTokenSource(source, { now: () => clock });
+    const first = await tokens.get();
+    source.mockImplementation(() => {
+      throw new Error('token endpoint blip');
+    });
+    clock += 3600_000 - 10_000; // inside the refresh margin, not yet expired
+    expect(await tokens.get()).toBe(first);
+    clock += 20_000; // now expired: the failure is the caller's to handle
+    await expect(tokens.get()).rejects.toThrow('blip');
+  });
+
   it('does not refresh a short-lived token on every call', async () => {
     const fresh = vi.fn(() => emulator.issueToken('u', 20));
     const tokens = createTokenSource(fresh, { refreshMarginMs: 30_000 });

@@ -1,11 +1,11 @@
 /** The public facade: wires transport, ledger, drain and loop together behind one object. */
 import mitt, { type Handler } from 'mitt';
 import type { AxiosInstance } from 'axios';
-import { AuthError, InvalidArgumentError, StorageError } from '../errors';
+import { AuthError, GetUpdatesError, HttpError, InvalidArgumentError, StorageError } from '../errors';
 import { drain, type PollReport } from '../poll/drain';
 import { createPollLoop } from '../poll/loop';
 import { sleep } from '../schedule/backoff';
-import { resolveCadence, type CadenceOptions } from '../schedule/cadence';
+import { nextPoll, resolveCadence, type CadenceOptions } from '../schedule/cadence';
 import { openDatabase } from '../store/database';
 import { createInventory, type EventRecord, type Inventory, type Order } from '../store/inventory';
 import { createTransport, DEFAULT_BASE_URL } from '../transport/http';
@@ -84,10 +84,13 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   });
 
   let opening: Promise<{ store: Inventory; tabs: TabChannel; election: LeaderElection }> | undefined;
-  const open = () => (opening ??= openInventory().catch((error: unknown) => {
-    opening = undefined; // a later call tries again (token fetched, storage back)
-    throw error;
-  }));
+  const open = () => {
+    if (closed) return Promise.reject(new GetUpdatesError('this client is closed'));
+    return (opening ??= openInventory().catch((error: unknown) => {
+      opening = undefined; // a later call tries again (token fetched, storage back)
+      throw error;
+    }));
+  };
   const inventory = async () => (await open()).store;
 
   async function openInventory() {
@@ -148,6 +151,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   let inflight: Promise<PollReport> | undefined;
   let queued: Promise<PollReport> | undefined;
   function sharedDrain(): Promise<PollReport> {
+    if (closed) return Promise.reject(new GetUpdatesError('this client is closed'));
     if (!inflight) {
       inflight = runDrain(lifetime.signal).finally(() => (inflight = undefined));
       return inflight;
@@ -163,9 +167,20 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   let watchers = 0;
   let remoteWatchUntil = 0;
   const isWatching = () => watchers > 0 || Date.now() < remoteWatchUntil;
-  let lifetime = new AbortController();
+  let closed = false;
+  const lifetime = new AbortController();
+  let tokenVersion = 0;
   const loop = createPollLoop({
-    drain: () => sharedDrain(),
+    async drain() {
+      const version = tokenVersion;
+      try {
+        return await sharedDrain();
+      } catch (error) {
+        // setToken() was called while this drain failed: its token has not been tried yet.
+        if (error instanceof AuthError && version !== tokenVersion) return sharedDrain();
+        throw error;
+      }
+    },
     cadence,
     signals: options.signals ?? browserSignals(),
     election: async () => (await open()).election,
@@ -174,11 +189,16 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       pausedForAuth = status.status === 'paused' && status.reason === 'auth';
       emitter.emit('status', status);
     },
+    onReturnWhileFollowing: () =>
+      void open()
+        .then(({ tabs }) => tabs.hintWatch(Date.now() + cadence.returnWatchMs))
+        .catch(() => undefined),
   });
   let pausedForAuth = false;
 
   async function watchOrder(orderId: string | number, { signal }: { signal?: AbortSignal } = {}): Promise<Order> {
     const id = String(orderId);
+    const stop = signal ? AbortSignal.any([signal, lifetime.signal]) : lifetime.signal;
     const { store, tabs, election } = await open();
     const settled = async () => {
       const order = await store.order(id);
@@ -186,29 +206,58 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     };
     watchers++;
     loop.wake();
+    let consecutiveErrors = 0;
+    let retryAfterMs: number | undefined;
     try {
       for (;;) {
-        signal?.throwIfAborted();
+        stop.throwIfAborted();
         const before = await settled();
         if (before) return before;
-        if (await election.otherLeads()) {
-          // Another tab polls for this player: ask it to hurry, and look in the shared ledger.
-          tabs.hintWatch(Date.now() + WATCH_HINT_MS);
-          await sleep(cadence.watchIntervalMs, signal);
+        if (loop.leading || (await election.otherLeads())) {
+          // A poller runs (this tab's loop, fast while watched, or another tab's after a hint):
+          // it owns pacing and backoff; this only looks in the shared ledger when it reports news.
+          if (!loop.leading) tabs.hintWatch(Date.now() + WATCH_HINT_MS);
+          await nextChange(cadence.watchIntervalMs, stop);
           continue;
         }
         try {
-          await raceAbort(sharedDrain(), signal);
+          await raceAbort(sharedDrain(), stop);
+          consecutiveErrors = 0;
+          retryAfterMs = undefined;
         } catch (error) {
-          if (error instanceof AuthError || signal?.aborted) throw error;
+          if (error instanceof AuthError || stop.aborted) throw error;
+          consecutiveErrors++;
+          retryAfterMs = error instanceof HttpError ? error.retryAfterMs : undefined;
         }
         const after = await settled();
         if (after) return after;
-        await sleep(cadence.watchIntervalMs, signal);
+        // Nobody else polls: pace this watch like the loop would, backoff and Retry-After included.
+        const decision = nextPoll({ visible: true, online: true, watching: true, consecutiveErrors, retryAfterMs }, cadence);
+        await sleep(decision.status === 'paused' ? cadence.watchIntervalMs : decision.delayMs, stop);
       }
     } finally {
       watchers--;
     }
+  }
+
+  /** Resolves on the next `changed` (here or from another tab) or after `ms`; rejects on abort. */
+  function nextChange(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        emitter.off('changed', done);
+        signal.removeEventListener('abort', aborted);
+        resolve();
+      };
+      const aborted = () => {
+        done();
+        reject(signal.reason);
+      };
+      const timer = setTimeout(done, ms);
+      emitter.on('changed', done);
+      signal.addEventListener('abort', aborted, { once: true });
+      if (signal.aborted) aborted();
+    });
   }
 
   const withInventory =
@@ -221,10 +270,14 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     off: (type, handler) => emitter.off(type, handler && guard(handler)),
     start: () => loop.start(),
     setToken(token) {
+      tokenVersion++;
       tokens.replace(token);
       if (pausedForAuth) loop.start();
     },
-    stop: () => loop.stop(),
+    stop() {
+      pausedForAuth = false; // a stopped loop stays stopped, whatever token comes next
+      loop.stop();
+    },
     pollNow: ({ signal } = {}) => raceAbort(sharedDrain(), signal),
     watchOrder,
     inventory: {
@@ -247,9 +300,10 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       return { persisted, usageBytes: estimate?.usage, quotaBytes: estimate?.quota };
     },
     async close() {
+      closed = true;
       loop.stop();
-      lifetime.abort();
-      lifetime = new AbortController();
+      lifetime.abort(new GetUpdatesError('this client is closed'));
+      queued = undefined;
       await inflight?.catch(() => undefined);
       const opened = await opening?.catch(() => undefined);
       opened?.tabs.close();

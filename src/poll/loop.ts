@@ -26,6 +26,8 @@ export interface PollLoopOptions {
   election(): Promise<LeaderElection>;
   isWatching(): boolean;
   onStatus(status: LoopStatus): void;
+  /** This tab follows and the player just came back to it: the polling tab should hurry. */
+  onReturnWhileFollowing?(): void;
   now?: () => number;
   random?: () => number;
 }
@@ -33,9 +35,11 @@ export interface PollLoopOptions {
 export interface PollLoop {
   start(): void;
   stop(): void;
-  /** Cuts the current wait short: the next drain starts now. */
+  /** Cuts the current wait short: the next drain starts now (but never inside an error backoff). */
   wake(): void;
   readonly running: boolean;
+  /** True while this tab is the player's poller. */
+  readonly leading: boolean;
 }
 
 /** Why a wait ended; only some reasons are worth a drain. */
@@ -47,6 +51,8 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
   let controller: AbortController | undefined;
   let wakeUp: ((reason: WakeReason) => void) | undefined;
   let returnedAt: number | undefined;
+  let leading = false;
+  let following = false;
 
   let stopListening = () => {};
 
@@ -54,6 +60,7 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
 
   /** Waits `ms` (forever when undefined), or until woken, a signal changes, or `signal` aborts. */
   function wait(ms: number | undefined, signal: AbortSignal): Promise<WakeReason> {
+    if (signal.aborted) return Promise.resolve('abort');
     return new Promise((resolve) => {
       const timer = ms === undefined ? undefined : setTimeout(() => done('timer'), ms);
       const onAbort = () => done('abort');
@@ -62,7 +69,7 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
       function done(reason: WakeReason) {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
-        wakeUp = undefined;
+        if (wakeUp === done) wakeUp = undefined;
         resolve(reason);
       }
     });
@@ -70,9 +77,21 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
 
   /** Polls while leading; resolves 'auth' when a refused token must stop the loop. */
   async function lead(signal: AbortSignal): Promise<'auth' | void> {
+    leading = true;
+    following = false;
+    try {
+      return await leadUntilDone(signal);
+    } finally {
+      leading = false;
+    }
+  }
+
+  async function leadUntilDone(signal: AbortSignal): Promise<'auth' | void> {
     let consecutiveErrors = 0;
     let retryAfterMs: number | undefined;
     let drainNow = true;
+    // After a failure, no wake (focus, online, a watch) may poll before the backoff is over.
+    let notBefore = 0;
     while (!signal.aborted) {
       const state = () => ({
         visible: options.signals.visible(),
@@ -88,6 +107,10 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
         options.onStatus(gate);
         drainNow = DRAIN_ON.has(await wait(undefined, signal));
         continue;
+      }
+      if (drainNow && now() < notBefore) {
+        const reason = await wait(notBefore - now(), signal);
+        if (reason !== 'timer') continue;
       }
       if (drainNow) {
         options.onStatus({ status: 'polling' });
@@ -107,6 +130,7 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
         drainNow = false;
         continue;
       }
+      notBefore = decision.status === 'backing-off' ? now() + decision.delayMs : 0;
       options.onStatus({ status: decision.status, nextPollInMs: decision.delayMs });
       drainNow = DRAIN_ON.has(await wait(decision.delayMs, signal));
     }
@@ -118,6 +142,7 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
       try {
         return await options.election();
       } catch {
+        if (signal.aborted) break;
         const delayMs = fullJitterDelay(attempt, options.cadence.errorBackoff, options.random);
         options.onStatus({ status: 'backing-off', nextPollInMs: delayMs });
         await wait(delayMs, signal);
@@ -135,9 +160,14 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
         continue;
       }
       let outcome = undefined as 'auth' | void; // set inside the lock's callback
-      await election.lead(signal, () => options.onStatus({ status: 'following' }), async (leading) => {
-        outcome = await lead(leading);
+      const follow = () => {
+        following = true;
+        options.onStatus({ status: 'following' });
+      };
+      await election.lead(signal, follow, async (leadership) => {
+        outcome = await lead(leadership);
       });
+      following = false;
       if (outcome === 'auth') return 'auth';
     }
   }
@@ -148,7 +178,10 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
       const current = new AbortController();
       controller = current;
       stopListening = options.signals.subscribe((change) => {
-        if (change === 'visible' || change === 'focus') returnedAt = now();
+        if (change === 'visible' || change === 'focus') {
+          returnedAt = now();
+          if (following) options.onReturnWhileFollowing?.();
+        }
         wakeUp?.(change);
       });
       const ended = (outcome?: 'auth' | void) => {
@@ -170,6 +203,9 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
     wake: () => wakeUp?.('wake'),
     get running() {
       return controller !== undefined;
+    },
+    get leading() {
+      return leading;
     },
   };
 }

@@ -56,7 +56,8 @@ export function resolveCadence(options: CadenceOptions = {}): Cadence {
       maxRetryAfterMs: readDelay('errorBackoff.maxRetryAfterMs', backoff.maxRetryAfterMs, defaults.errorBackoff.maxRetryAfterMs),
     },
   };
-  if ([cadence.intervalMs, cadence.watchIntervalMs, cadence.hiddenIntervalMs, cadence.errorBackoff.maxDelayMs].includes(0)) {
+  const { baseDelayMs, maxDelayMs } = cadence.errorBackoff;
+  if ([cadence.intervalMs, cadence.watchIntervalMs, cadence.hiddenIntervalMs, baseDelayMs, maxDelayMs].includes(0)) {
     throw new InvalidArgumentError('cadence intervals must be above 0 ms');
   }
   return cadence;

@@ -46,8 +46,15 @@ export function createTokenSource(initial: TokenInput, { now = Date.now, refresh
       const { exp, iat } = readJwtClaims(token);
       // A short-lived token gets a proportionally short margin, or every request would refresh it.
       const margin = iat !== undefined && exp !== undefined ? Math.min(refreshMarginMs, ((exp - iat) * 1000) / 4) : refreshMarginMs;
-      const expiring = typeof input === 'function' && exp !== undefined && exp * 1000 - now() < margin;
-      return expiring ? ((await source.refresh(token)) ?? token) : token;
+      if (typeof input !== 'function' || exp === undefined || exp * 1000 - now() >= margin) return token;
+      try {
+        return (await source.refresh(token)) ?? token;
+      } catch (error) {
+        // An early refresh that fails is no reason to drop a token that still works.
+        if (exp * 1000 <= now()) throw error;
+        current = Promise.resolve(token);
+        return token;
+      }
     },
     refresh: (rejected) => {
       if (typeof input === 'string') return Promise.resolve(undefined);
