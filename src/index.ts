@@ -28,6 +28,7 @@ export type { EventPlan, GrantLine, OrderKeys, ParsedEvent, QuarantineReason } f
 export type { OrderStatus } from './ledger/order';
 export type { PollReport } from './poll/drain';
 export { DEFAULT_CADENCE, type Cadence, type CadenceOptions } from './schedule/cadence';
+export { realClock, type Clock } from './schedule/clock';
 export type { EventOutcome, EventRecord, Order } from './store/inventory';
 export { DEFAULT_BASE_URL } from './transport/http';
 export type { TokenInput } from './transport/token';

@@ -395,10 +395,10 @@ describe('polling', () => {
     p.client.start();
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 3 }] });
     await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(3), { timeout: 3000 });
+    await vi.waitFor(() => expect(p.emitted('status').map(({ status }) => status)).toContain('waiting'));
     p.client.stop();
     const statuses = p.emitted('status').map(({ status }) => status);
     expect(statuses).toContain('polling');
-    expect(statuses).toContain('waiting');
     expect(statuses.at(-1)).toBe('stopped');
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 3 }] });
     await new Promise((resolve) => setTimeout(resolve, 150));

@@ -6,6 +6,7 @@ import { drain, type PollReport } from '../poll/drain';
 import { createPollLoop } from '../poll/loop';
 import { sleep } from '../schedule/backoff';
 import { nextPoll, resolveCadence, type CadenceOptions } from '../schedule/cadence';
+import { realClock, type Clock } from '../schedule/clock';
 import { openDatabase } from '../store/database';
 import { createInventory, type EventRecord, type Inventory, type Order } from '../store/inventory';
 import { createTransport, DEFAULT_BASE_URL } from '../transport/http';
@@ -40,6 +41,8 @@ export interface GetUpdatesClientOptions {
   locks?: LockManager | null;
   /** How long the ledger keeps acked event records and closed orders (see the README). */
   retention?: Partial<Retention>;
+  /** The loop's time; the real clock by default (a simulated one in benchmarks and tests). */
+  clock?: Clock;
 }
 
 /** Reads and the one write a game makes on the local inventory. */
@@ -72,6 +75,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   const projectId = readProjectId(options.projectId);
   const cadence = resolveCadence(options.cadence);
   const retention: Retention = { ...DEFAULT_RETENTION, ...options.retention };
+  const clock = options.clock ?? realClock;
   const emitter = mitt<ClientEvents>();
   const guard = createHandlerGuard((error) => emitter.emit('error', { error, phase: 'handler' }));
   const tokens = bindToOnePlayer(createTokenSource(options.token));
@@ -166,7 +170,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   // Orders watched here, and until when another tab asked the polling tab to watch for it.
   let watchers = 0;
   let remoteWatchUntil = 0;
-  const isWatching = () => watchers > 0 || Date.now() < remoteWatchUntil;
+  const isWatching = () => watchers > 0 || clock.now() < remoteWatchUntil;
   let closed = false;
   const lifetime = new AbortController();
   let tokenVersion = 0;
@@ -185,13 +189,14 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     signals: options.signals ?? browserSignals(),
     election: async () => (await open()).election,
     isWatching,
+    clock,
     onStatus: (status) => {
       pausedForAuth = status.status === 'paused' && status.reason === 'auth';
       emitter.emit('status', status);
     },
     onReturnWhileFollowing: () =>
       void open()
-        .then(({ tabs }) => tabs.hintWatch(Date.now() + cadence.returnWatchMs))
+        .then(({ tabs }) => tabs.hintWatch(clock.now() + cadence.returnWatchMs))
         .catch(() => undefined),
   });
   let pausedForAuth = false;
@@ -216,7 +221,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         if (loop.leading || (await election.otherLeads())) {
           // A poller runs (this tab's loop, fast while watched, or another tab's after a hint):
           // it owns pacing and backoff; this only looks in the shared ledger when it reports news.
-          if (!loop.leading) tabs.hintWatch(Date.now() + WATCH_HINT_MS);
+          if (!loop.leading) tabs.hintWatch(clock.now() + WATCH_HINT_MS);
           await nextChange(cadence.watchIntervalMs, stop);
           continue;
         }
@@ -233,7 +238,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         if (after) return after;
         // Nobody else polls: pace this watch like the loop would, backoff and Retry-After included.
         const decision = nextPoll({ visible: true, online: true, watching: true, consecutiveErrors, retryAfterMs }, cadence);
-        await sleep(decision.status === 'paused' ? cadence.watchIntervalMs : decision.delayMs, stop);
+        await sleep(decision.status === 'paused' ? cadence.watchIntervalMs : decision.delayMs, stop, clock);
       }
     } finally {
       watchers--;
@@ -244,7 +249,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   function nextChange(ms: number, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       const done = () => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         emitter.off('changed', done);
         signal.removeEventListener('abort', aborted);
         resolve();
@@ -253,7 +258,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         done();
         reject(signal.reason);
       };
-      const timer = setTimeout(done, ms);
+      const timer = clock.setTimeout(done, ms);
       emitter.on('changed', done);
       signal.addEventListener('abort', aborted, { once: true });
       if (signal.aborted) aborted();

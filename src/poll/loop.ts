@@ -7,6 +7,7 @@
 import { AuthError, HttpError } from '../errors';
 import { fullJitterDelay } from '../schedule/backoff';
 import { nextPoll, type Cadence } from '../schedule/cadence';
+import { realClock, type Clock } from '../schedule/clock';
 import type { EnvironmentSignals, SignalChange } from '../schedule/signals';
 import type { LeaderElection } from '../tabs/leader';
 
@@ -28,7 +29,7 @@ export interface PollLoopOptions {
   onStatus(status: LoopStatus): void;
   /** This tab follows and the player just came back to it: the polling tab should hurry. */
   onReturnWhileFollowing?(): void;
-  now?: () => number;
+  clock?: Clock;
   random?: () => number;
 }
 
@@ -47,7 +48,8 @@ type WakeReason = SignalChange | 'timer' | 'wake' | 'abort';
 const DRAIN_ON: ReadonlySet<WakeReason> = new Set(['timer', 'wake', 'visible', 'online', 'focus']);
 
 export function createPollLoop(options: PollLoopOptions): PollLoop {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? realClock;
+  const now = () => clock.now();
   let controller: AbortController | undefined;
   let wakeUp: ((reason: WakeReason) => void) | undefined;
   let returnedAt: number | undefined;
@@ -62,12 +64,12 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
   function wait(ms: number | undefined, signal: AbortSignal): Promise<WakeReason> {
     if (signal.aborted) return Promise.resolve('abort');
     return new Promise((resolve) => {
-      const timer = ms === undefined ? undefined : setTimeout(() => done('timer'), ms);
+      const timer = ms === undefined ? undefined : clock.setTimeout(() => done('timer'), ms);
       const onAbort = () => done('abort');
       signal.addEventListener('abort', onAbort, { once: true });
       wakeUp = done;
       function done(reason: WakeReason) {
-        clearTimeout(timer);
+        if (timer !== undefined) clock.clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         if (wakeUp === done) wakeUp = undefined;
         resolve(reason);
