@@ -65,8 +65,19 @@ const COUNTER: Record<AppliedEvent['outcome'], keyof PollReport> = {
 
 export async function drain(deps: DrainDeps, signal?: AbortSignal): Promise<PollReport> {
   const report = emptyReport();
-  await sendAcks(deps, await deps.inventory.pendingAcks(), report, signal);
+  // Acks run in the background while later pages are fetched and applied; each id joins the
+  // queue only once the transaction that covers it has committed.
+  const acks = createAckQueue(deps, report, signal);
+  acks.push(await deps.inventory.pendingAcks());
+  try {
+    await drainPages(deps, report, acks, signal);
+  } finally {
+    await acks.settle();
+  }
+  return report;
+}
 
+async function drainPages(deps: DrainDeps, report: PollReport, acks: AckQueue, signal?: AbortSignal) {
   let afterId: number | undefined;
   for (let page = 0; page < (deps.maxPages ?? 1000); page++) {
     const raw = await deps.transport.listEvents({ afterId, signal });
@@ -87,33 +98,62 @@ export async function drain(deps: DrainDeps, signal?: AbortSignal): Promise<Poll
     const applied = await deps.inventory.applyBatch(parsed, deps.now());
     for (const event of applied) report[COUNTER[event.outcome]]++;
     deps.onApplied(applied);
-    await sendAcks(deps, applied.filter((event) => event.ack).map((event) => event.id), report, signal);
+    acks.push(applied.filter((event) => event.ack).map((event) => event.id));
 
     const lastId = Math.max(0, ...parsed.map((event) => event.id));
     // A server that ignores after_id would hand back the same page forever.
     if (lastId <= (afterId ?? 0)) break;
     afterId = lastId;
   }
-  return report;
 }
 
-/** Acks concurrently (bounded); a failed ack stays pending in the store for the next drain. */
-async function sendAcks(deps: DrainDeps, ids: number[], report: PollReport, signal?: AbortSignal): Promise<void> {
+interface AckQueue {
+  push(ids: readonly number[]): void;
+  /** Waits for every ack, then forgets the pending acks that went through (one transaction). */
+  settle(): Promise<void>;
+}
+
+/**
+ * Acks with a bounded number in flight (6 by default: a browser's HTTP/1.1 connections per
+ * host). A failed ack stays pending in the store and is sent again by the next drain.
+ */
+function createAckQueue(deps: DrainDeps, report: PollReport, signal?: AbortSignal): AckQueue {
+  const queue: number[] = [];
+  const queued = new Set<number>();
   const done: number[] = [];
-  const queue = [...ids];
-  const worker = async () => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      try {
-        await deps.transport.markProcessed(id, { signal });
-        done.push(id);
-        report.acked++;
-      } catch (error) {
-        signal?.throwIfAborted();
-        report.ackFailed++;
-        deps.onAckError(error, id);
+  const workers: Array<Promise<void>> = [];
+  let running = 0;
+  const work = async () => {
+    running++;
+    try {
+      for (let id = queue.shift(); id !== undefined && !signal?.aborted; id = queue.shift()) {
+        try {
+          await deps.transport.markProcessed(id, { signal });
+          done.push(id);
+          report.acked++;
+        } catch (error) {
+          if (signal?.aborted) break;
+          report.ackFailed++;
+          deps.onAckError(error, id);
+        }
       }
+    } finally {
+      running--;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(queue.length, deps.ackConcurrency ?? 4) }, worker));
-  if (done.length > 0) await deps.inventory.clearAcks(done);
+  return {
+    push(ids) {
+      for (const id of ids) {
+        if (queued.has(id)) continue; // a redelivered event already queued by this drain
+        queued.add(id);
+        queue.push(id);
+      }
+      // work() takes its first id before its first await, so `running` and the queue are current.
+      while (running < (deps.ackConcurrency ?? 6) && queue.length > 0) workers.push(work());
+    },
+    async settle() {
+      await Promise.all(workers);
+      if (done.length > 0) await deps.inventory.clearAcks(done);
+    },
+  };
 }
