@@ -28,15 +28,15 @@ describe('when to poll next', () => {
   it('waits a minute in the foreground when nothing is watched', () => {
     expect(nextPoll(fg, DEFAULT_CADENCE)).toEqual({ delayMs: 60_000, status: 'waiting' });
   });
-  it('polls every second while an order is watched, and for a while after the player comes back', () => {
-    expect(nextPoll({ ...fg, watching: true }, DEFAULT_CADENCE)).toEqual({ delayMs: 1_000, status: 'waiting' });
-    expect(nextPoll({ ...fg, sinceReturnMs: 3_000 }, DEFAULT_CADENCE)).toEqual({ delayMs: 1_000, status: 'waiting' });
+  it('polls every 800 ms while an order is watched, and for a while after the player comes back', () => {
+    expect(nextPoll({ ...fg, watching: true }, DEFAULT_CADENCE)).toEqual({ delayMs: 800, status: 'waiting' });
+    expect(nextPoll({ ...fg, sinceReturnMs: 3_000 }, DEFAULT_CADENCE)).toEqual({ delayMs: 800, status: 'waiting' });
     expect(nextPoll({ ...fg, sinceReturnMs: 16_000 }, DEFAULT_CADENCE)).toEqual({ delayMs: 60_000, status: 'waiting' });
   });
   it('pauses while hidden by default, or polls very slowly when configured to', () => {
     expect(nextPoll({ ...fg, visible: false, watching: true }, DEFAULT_CADENCE)).toEqual({ status: 'paused', reason: 'hidden' });
     expect(nextPoll({ ...fg, visible: false }, slowHidden)).toEqual({ delayMs: 600_000, status: 'waiting' });
-    expect(nextPoll({ ...fg, visible: false, watching: true }, slowHidden)).toEqual({ delayMs: 1_000, status: 'waiting' });
+    expect(nextPoll({ ...fg, visible: false, watching: true }, slowHidden)).toEqual({ delayMs: 800, status: 'waiting' });
   });
   it('pauses while offline, whatever else is true', () => {
     expect(nextPoll({ ...fg, online: false, watching: true, consecutiveErrors: 3 }, slowHidden)).toEqual({ status: 'paused', reason: 'offline' });

@@ -1,0 +1,38 @@
+/** Paid order on the emulator -> `granted` fired, while the order is watched (real time, loopback). */
+import { IDBFactory } from 'fake-indexeddb';
+import { createGetUpdatesClient, type CadenceOptions } from '../../src';
+import type { Emulator } from '../../src/emulator';
+
+export const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+};
+
+/** `cycleMs`: the poller's watch interval; payments fall at a uniformly random point of it. */
+export async function grantLatencies(emulator: Emulator, cadence: CadenceOptions, cycleMs: number, samples: number): Promise<number[]> {
+  const userId = `bench-latency-${Math.random()}`;
+  const client = createGetUpdatesClient({
+    projectId: emulator.projectId,
+    baseUrl: emulator.url,
+    token: emulator.issueToken(userId),
+    indexedDB: new IDBFactory(),
+    locks: null,
+    cadence,
+  });
+  const grantedAt = new Map<string, number>();
+  client.on('granted', ({ orderId }) => orderId && grantedAt.set(orderId, performance.now()));
+  client.start();
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const orderId = emulator.purchase({ userId: 'someone-else', items: [{ sku: 'x', quantity: 1 }] }).orderId + 1;
+    const watching = client.watchOrder(orderId);
+    // Pay at a random moment of the polling cycle, as a player would.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * cycleMs));
+    const paidAt = performance.now();
+    emulator.purchase({ userId, items: [{ sku: 'gold', quantity: 1 }] });
+    await watching;
+    latencies.push(grantedAt.get(String(orderId))! - paidAt);
+  }
+  await client.close();
+  return latencies;
+}

@@ -1,0 +1,99 @@
+/**
+ * Requests the client makes over simulated time: an idle hour in the foreground and hidden, and
+ * a 10-minute window in which a watched purchase lands at minute 2. The real loop runs on a
+ * virtual clock against the real emulator; only the waiting is skipped.
+ */
+import axios from 'axios';
+import { IDBFactory } from 'fake-indexeddb';
+import { createGetUpdatesClient, manualSignals, type CadenceOptions, type Clock } from '../../src';
+import type { Emulator } from '../../src/emulator';
+
+class VirtualClock implements Clock {
+  private time = 0;
+  private nextId = 1;
+  private readonly timers = new Map<number, { at: number; callback: () => void }>();
+  now = () => this.time;
+  setTimeout = (callback: () => void, ms: number) => {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.time + Math.max(0, ms), callback });
+    return id;
+  };
+  clearTimeout = (id: unknown) => void this.timers.delete(id as number);
+
+  /** Fires timers in time order up to `end`; after each, lets the real work it started finish. */
+  async runUntil(end: number, settle: () => Promise<void>) {
+    for (;;) {
+      const [id, next] = [...this.timers].sort(([, a], [, b]) => a.at - b.at)[0] ?? [];
+      if (id === undefined || !next || next.at > end) {
+        this.time = end;
+        return;
+      }
+      this.timers.delete(id);
+      this.time = next.at;
+      next.callback();
+      await settle();
+    }
+  }
+}
+
+const realSleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const IDLE = new Set(['waiting', 'backing-off', 'paused', 'following', 'stopped']);
+
+async function countRequests(emulator: Emulator, cadence: CadenceOptions, scenario: 'foreground' | 'hidden' | 'watch'): Promise<number> {
+  const clock = new VirtualClock();
+  const http = axios.create();
+  let requests = 0;
+  let inflight = 0;
+  http.interceptors.request.use((config) => (requests++, inflight++, config));
+  http.interceptors.response.use(
+    (response) => (inflight--, response),
+    (error: unknown) => {
+      inflight--;
+      throw error;
+    },
+  );
+  const userId = `bench-requests-${scenario}-${Math.random()}`;
+  const client = createGetUpdatesClient({
+    projectId: emulator.projectId,
+    baseUrl: emulator.url,
+    token: emulator.issueToken(userId),
+    indexedDB: new IDBFactory(),
+    locks: null,
+    http,
+    clock,
+    cadence,
+    signals: manualSignals({ visible: scenario !== 'hidden' }),
+  });
+  let status = 'stopped';
+  client.on('status', (event) => (status = event.status));
+  // Settled when no request is in flight and the loop is waiting, a few checks in a row.
+  const settle = async () => {
+    for (let calm = 0; calm < 3; calm = inflight === 0 && IDLE.has(status) ? calm + 1 : 0) await realSleep(1);
+  };
+  client.start();
+  if (scenario === 'watch') {
+    const orderId = emulator.purchase({ userId: 'someone-else', items: [{ sku: 'x', quantity: 1 }] }).orderId + 1;
+    void client.watchOrder(orderId).catch(() => undefined);
+    await settle();
+    await clock.runUntil(120_000, settle);
+    emulator.purchase({ userId, items: [{ sku: 'gold', quantity: 100 }] });
+    await clock.runUntil(600_000, settle);
+  } else {
+    await settle();
+    await clock.runUntil(3_600_000, settle);
+  }
+  await client.close();
+  return requests;
+}
+
+/** A fixed 3 s poller, as Xsolla's own SDK does during a purchase. */
+export const FIXED_3S: CadenceOptions = { intervalMs: 3000, watchIntervalMs: 3000, hiddenIntervalMs: 3000, returnWatchMs: 0 };
+
+export async function benchRequests(emulator: Emulator) {
+  const figures = async (cadence: CadenceOptions) => ({
+    idleForeground: await countRequests(emulator, cadence, 'foreground'),
+    idleHidden: await countRequests(emulator, cadence, 'hidden'),
+    watchWindow: await countRequests(emulator, cadence, 'watch'),
+  });
+  return { ours: await figures({}), fixed3s: await figures(FIXED_3S) };
+}
