@@ -7,6 +7,7 @@ import { createPollLoop } from '../poll/loop';
 import { sleep } from '../schedule/backoff';
 import { nextPoll, resolveCadence, type CadenceOptions } from '../schedule/cadence';
 import { realClock, type Clock } from '../schedule/clock';
+import { openOrderStatusChannel, type OrderStatusUpdate, type OrderStatusChannel, type OrderStatusOptions } from '../push/order-status';
 import { openDatabase } from '../store/database';
 import { createInventory, type EventRecord, type Inventory, type Order } from '../store/inventory';
 import { createTransport, DEFAULT_BASE_URL } from '../transport/http';
@@ -43,6 +44,12 @@ export interface GetUpdatesClientOptions {
   retention?: Partial<Retention>;
   /** The loop's time; the real clock by default (a simulated one in benchmarks and tests). */
   clock?: Clock;
+  /**
+   * Listen to Xsolla's order-status WebSocket while started: a `paid` or `done` status drains
+   * at once, so the reward lands one round trip after payment while polling stays slow.
+   * `true` for Xsolla's URL; `{ url }` for the emulator's.
+   */
+  orderStatus?: boolean | OrderStatusOptions;
 }
 
 /** Reads and the one write a game makes on the local inventory. */
@@ -70,6 +77,8 @@ export interface GetUpdatesClient {
 const SETTLED: ReadonlySet<Order['status']> = new Set(['granted', 'revoked', 'voided']);
 /** How long one watch hint keeps the polling tab fast; a watching tab renews it every watch interval. */
 const WATCH_HINT_MS = 5_000;
+/** Xsolla: after 5 minutes without news on the socket, short-poll. */
+const PUSH_SILENCE_MS = 5 * 60_000;
 
 export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpdatesClient {
   const projectId = readProjectId(options.projectId);
@@ -170,7 +179,11 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   // Orders watched here, and until when another tab asked the polling tab to watch for it.
   let watchers = 0;
   let remoteWatchUntil = 0;
-  const isWatching = () => watchers > 0 || clock.now() < remoteWatchUntil;
+  // A healthy order-status channel tells when to look, so a watch needs no fast polling; after
+  // a dropped socket or 5 minutes of silence (Xsolla's own advice) polling takes over again.
+  let push: OrderStatusChannel | undefined;
+  const pushCovers = () => push !== undefined && push.healthy && clock.now() - push.lastHeardAt < PUSH_SILENCE_MS;
+  const isWatching = () => (watchers > 0 && !pushCovers()) || clock.now() < remoteWatchUntil;
   let closed = false;
   const lifetime = new AbortController();
   let tokenVersion = 0;
@@ -265,6 +278,37 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     });
   }
 
+  /** A `paid`/`done` status: drain now here, or have the polling tab do it. */
+  function onOrderStatus(status: OrderStatusUpdate) {
+    emitter.emit('orderStatus', status);
+    if (status.status !== 'paid' && status.status !== 'done') return;
+    void open()
+      .then(async ({ tabs, election }) => {
+        if (!loop.leading && (await election.otherLeads())) tabs.hintWatch(clock.now() + WATCH_HINT_MS);
+        else await sharedDrain();
+      })
+      .catch(() => undefined); // reported through the error event by the drain
+  }
+
+  async function openPush() {
+    if (!options.orderStatus || push) return;
+    const userId = options.userId ?? readJwtClaims(await tokens.get()).sub;
+    if (!userId || closed || !loop.running) return;
+    push = await openOrderStatusChannel(options.orderStatus === true ? {} : options.orderStatus, {
+      projectId,
+      userId,
+      token: () => tokens.get(),
+      now: () => clock.now(),
+      onStatus: onOrderStatus,
+      onHealthChange: () => loop.wake(), // lost: a watched order needs polling again
+    });
+    if (!loop.running) closePush(); // stopped while connecting
+  }
+  function closePush() {
+    push?.close();
+    push = undefined;
+  }
+
   const withInventory =
     <A extends unknown[], R>(read: (store: Inventory, ...args: A) => Promise<R>) =>
     async (...args: A) =>
@@ -273,7 +317,10 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   return {
     on: (type, handler) => emitter.on(type, guard(handler)),
     off: (type, handler) => emitter.off(type, handler && guard(handler)),
-    start: () => loop.start(),
+    start() {
+      loop.start();
+      openPush().catch((error: unknown) => emitter.emit('error', { error, phase: 'poll' }));
+    },
     setToken(token) {
       tokenVersion++;
       tokens.replace(token);
@@ -282,6 +329,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     stop() {
       pausedForAuth = false; // a stopped loop stays stopped, whatever token comes next
       loop.stop();
+      closePush();
     },
     pollNow: ({ signal } = {}) => raceAbort(sharedDrain(), signal),
     watchOrder,
@@ -307,6 +355,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     async close() {
       closed = true;
       loop.stop();
+      closePush();
       lifetime.abort(new GetUpdatesError('this client is closed'));
       queued = undefined;
       await inflight?.catch(() => undefined);

@@ -1,6 +1,7 @@
 /** The client's typed events (one mitt map) and how ledger outcomes become them. */
 import type { GrantLine, QuarantineReason } from '../events/plan';
 import type { LoopStatus } from '../poll/loop';
+import type { OrderStatusUpdate } from '../push/order-status';
 import type { AppliedEvent } from '../store/inventory';
 
 export interface GrantedEvent {
@@ -54,6 +55,8 @@ export type ClientEvents = {
   /** `handler`: one of the game's own event handlers threw (the library carried on). */
   error: { error: unknown; phase: 'poll' | 'ack' | 'handler' };
   status: StatusEvent;
+  /** Xsolla's order-status channel reported a status (with the `orderStatus` option). */
+  orderStatus: OrderStatusUpdate;
   /** Balances changed: by this tab's drain or `consume()`, or by another tab of the same player. */
   changed: { skus: string[]; source: 'poll' | 'consume' | 'other-tab' };
 };

@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createOrderStatusHub, ORDER_STATUS_PATH } from './order-status';
 import { signJwt, verifyJwt } from './jwt';
 import { createWorld, EmulatorInputError, type Faults, type PurchaseRequest, type World } from './state';
 
@@ -32,6 +34,10 @@ export interface Emulator {
   state(userId: string): ReturnType<World['state']>;
   /** Handles one request: lets a dev server (Vite) mount the emulator on its own origin. */
   handle(request: IncomingMessage, response: ServerResponse): void;
+  /** Takes a WebSocket upgrade for the order-status channel (at `/connection/websocket`). */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Drops the order-status sockets and refuses new ones while `down`. */
+  setPushDown(down: boolean): void;
   close(): Promise<void>;
 }
 
@@ -42,6 +48,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const secret = options.secret ?? randomBytes(32).toString('hex');
   const pageSize = options.pageSize ?? 50;
   const world = createWorld(projectId);
+  const nowS = () => Date.now() / 1000;
+  const hub = createOrderStatusHub((token) => {
+    const sub = typeof token === 'string' ? verifyJwt(token, secret, nowS())?.sub : undefined;
+    return typeof sub === 'string' ? sub : undefined;
+  }, projectId);
+  // Xsolla publishes each order's statuses to the player as they happen.
+  const purchase = (request: PurchaseRequest) => {
+    const result = world.purchase(request);
+    for (const status of ['new', 'paid', 'done']) hub.publish(request.userId, result.orderId, status);
+    return result;
+  };
+  const refund = (orderId: unknown) => {
+    const { eventIds, userId } = world.refund(orderId);
+    hub.publish(userId, Number(orderId), 'canceled');
+    return { eventIds };
+  };
 
   const issueToken = (userId: string, expiresInS = 3600) => {
     const nowS = Math.floor(Date.now() / 1000);
@@ -53,8 +75,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (typeof body.userId !== 'string' || body.userId.length === 0) throw new EmulatorInputError('userId must be a non-empty string');
       return { token: issueToken(body.userId, typeof body.expiresInS === 'number' ? body.expiresInS : undefined) };
     },
-    'POST /__emulator/purchase': (body) => world.purchase(body as unknown as PurchaseRequest),
-    'POST /__emulator/refund': (body) => world.refund(body.orderId),
+    'POST /__emulator/purchase': (body) => purchase(body as unknown as PurchaseRequest),
+    'POST /__emulator/refund': (body) => refund(body.orderId),
+    'POST /__emulator/push': (body) => {
+      hub.setDown(body.down === true);
+      return { down: body.down === true };
+    },
     'POST /__emulator/events': (body) => {
       if (typeof body.userId !== 'string') throw new EmulatorInputError('userId must be a string');
       return { eventId: world.addEvent(body.userId, body.data) };
@@ -116,7 +142,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   };
 
+  const handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(request.url ?? '/', 'http://emulator').pathname === ORDER_STATUS_PATH) hub.handleUpgrade(request, socket, head);
+    else socket.destroy();
+  };
   const server = createServer(handle);
+  server.on('upgrade', handleUpgrade);
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -128,14 +159,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     projectId,
     issueToken,
-    purchase: (request) => world.purchase(request),
-    refund: (orderId) => world.refund(orderId),
+    purchase,
+    refund,
     injectEvent: (userId, data) => world.addEvent(userId, data),
     setFaults: (faults) => world.setFaults(faults),
     state: (userId) => world.state(userId),
     handle,
+    handleUpgrade,
+    setPushDown: (down) => hub.setDown(down),
     close: () =>
       new Promise<void>((resolve) => {
+        hub.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

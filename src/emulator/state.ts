@@ -88,7 +88,7 @@ export function createWorld(projectId: number) {
       if (!purchase) throw new EmulatorInputError(`no order ${String(orderId)}`, 404);
       if (purchase.refunded) throw new EmulatorInputError(`order ${purchase.orderId} is already refunded`, 409);
       purchase.refunded = true;
-      return { eventIds: refundEventData(purchase).map((data) => addEvent(purchase.userId, data)) };
+      return { eventIds: refundEventData(purchase).map((data) => addEvent(purchase.userId, data)), userId: purchase.userId };
     },
 
     /** Unprocessed events of one player, oldest first, after `afterId`, optionally by type. */

@@ -3,6 +3,7 @@
  * `/__emulator/*` admin endpoints share one origin (no CORS, one URL to open).
  */
 import type { Plugin } from 'vite';
+import { ORDER_STATUS_PATH } from './order-status';
 import { startEmulator, type Emulator, type EmulatorOptions } from './server';
 
 const EMULATED_PATHS = /^\/(events(\/|\?|$)|__emulator\/)/;
@@ -19,6 +20,10 @@ export function getUpdatesEmulator(options: EmulatorOptions = {}): Plugin & { em
       server.middlewares.use((request, response, next) => {
         if (EMULATED_PATHS.test(request.url ?? '')) started.handle(request, response);
         else next();
+      });
+      // The order-status WebSocket shares the origin too; Vite's own HMR socket is left alone.
+      server.httpServer?.on('upgrade', (request, socket, head) => {
+        if (request.url?.startsWith(ORDER_STATUS_PATH)) started.handleUpgrade(request, socket, head);
       });
       server.httpServer?.once('close', () => void started.close());
       server.config.logger.info(`  GetUpdates emulator: project ${started.projectId}, mounted at /events and /__emulator/* (also on ${started.url})`);

@@ -1,0 +1,134 @@
+/** The order-status channel: the real `centrifuge` client against the emulator's WebSocket. */
+import axios from 'axios';
+import { IDBFactory } from 'fake-indexeddb';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { createGetUpdatesClient, type ClientEvents, type GetUpdatesClient } from '../src';
+import { startEmulator, type Emulator } from '../src/emulator';
+
+let emulator: Emulator;
+const clients: GetUpdatesClient[] = [];
+let players = 0;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(() => emulator.close());
+afterEach(async () => {
+  emulator.setPushDown(false);
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+});
+
+function pushPlayer() {
+  const userId = `push-player-${++players}`;
+  const http = Object.assign(axios.create(), { gets: 0 });
+  http.interceptors.request.use((config) => {
+    if (config.method?.toUpperCase() === 'GET') http.gets++;
+    return config;
+  });
+  const client = createGetUpdatesClient({
+    projectId: emulator.projectId,
+    baseUrl: emulator.url,
+    token: () => emulator.issueToken(userId),
+    indexedDB: new IDBFactory(),
+    locks: null,
+    http,
+    cadence: { intervalMs: 60_000, watchIntervalMs: 100 },
+    orderStatus: { url: `${emulator.url.replace('http', 'ws')}/connection/websocket`, websocket: WebSocket },
+  });
+  clients.push(client);
+  const statuses: Array<ClientEvents['orderStatus']> = [];
+  client.on('orderStatus', (status) => statuses.push(status));
+  const loopStatuses: string[] = [];
+  client.on('status', ({ status }) => loopStatuses.push(status));
+  return { userId, client, http, statuses, loopStatuses };
+}
+
+const nextOrderId = () => emulator.purchase({ userId: 'bystander', items: [{ sku: 'x', quantity: 1 }] }).orderId + 1;
+
+describe('order statuses over WebSocket', () => {
+  it('arrive in order: new, paid, done; then canceled on refund', async () => {
+    const p = pushPlayer();
+    p.client.start();
+    await vi.waitFor(() => expect(p.loopStatuses).toContain('waiting'));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let the socket connect
+    const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
+    await vi.waitFor(() => expect(p.statuses.map(({ status }) => status)).toEqual(['new', 'paid', 'done']));
+    expect(p.statuses.every((status) => status.orderId === String(orderId))).toBe(true);
+    emulator.refund(orderId);
+    await vi.waitFor(() => expect(p.statuses.at(-1)).toEqual({ orderId: String(orderId), status: 'canceled' }));
+  });
+
+  it('a paid status drains at once, while polling stays at its slow cadence', async () => {
+    const p = pushPlayer();
+    p.client.start();
+    await vi.waitFor(() => expect(p.loopStatuses).toContain('waiting'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const getsBefore = p.http.gets;
+    const paidAt = performance.now();
+    const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 5 }] });
+    const order = await p.client.watchOrder(orderId);
+    expect(order.status).toBe('granted');
+    expect(performance.now() - paidAt).toBeLessThan(500);
+    expect(p.http.gets - getsBefore).toBeLessThanOrEqual(4); // a drain or two, not a second-by-second poll
+  });
+
+  it('with a healthy socket, watching an order does not poll fast', async () => {
+    const p = pushPlayer();
+    p.client.start();
+    await vi.waitFor(() => expect(p.loopStatuses).toContain('waiting'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const getsBefore = p.http.gets;
+    const controller = new AbortController();
+    const watching = p.client.watchOrder(nextOrderId(), { signal: controller.signal }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(p.http.gets - getsBefore).toBeLessThanOrEqual(1);
+    controller.abort();
+    await watching;
+  });
+
+  it('a dropped socket falls back to polling, and the order still lands once', async () => {
+    const p = pushPlayer();
+    p.client.start();
+    await vi.waitFor(() => expect(p.loopStatuses).toContain('waiting'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const orderId = nextOrderId();
+    const watching = p.client.watchOrder(orderId);
+    emulator.setPushDown(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const getsBefore = p.http.gets;
+    emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 7 }] });
+    await expect(watching).resolves.toMatchObject({ orderId: String(orderId), status: 'granted' });
+    expect(p.http.gets - getsBefore).toBeGreaterThan(0);
+    expect(p.statuses).toEqual([]);
+    await p.client.pollNow();
+    expect(await p.client.inventory.balance('gold')).toBe(7);
+  });
+
+  it('reads history after reconnecting, so statuses published meanwhile are not missed', async () => {
+    const p = pushPlayer();
+    p.client.start();
+    await vi.waitFor(() => expect(p.loopStatuses).toContain('waiting'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    emulator.setPushDown(true);
+    const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(p.statuses).toEqual([]);
+    emulator.setPushDown(false);
+    await vi.waitFor(() => expect(p.statuses.map(({ status }) => status)).toEqual(['new', 'paid', 'done']), { timeout: 5000 });
+    expect(p.statuses[0]?.orderId).toBe(String(orderId));
+    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(1));
+  });
+
+  it('refuses a socket whose token does not match the player', async () => {
+    const { Centrifuge } = await import('centrifuge');
+    const intruder = new Centrifuge(`${emulator.url.replace('http', 'ws')}/connection/websocket`, {
+      websocket: WebSocket,
+      data: { user_external_id: 'victim', auth: emulator.issueToken('intruder'), project_id: emulator.projectId },
+    });
+    const disconnected = new Promise<{ code: number }>((resolve) => intruder.on('disconnected', resolve));
+    intruder.connect();
+    expect((await disconnected).code).toBeGreaterThan(0);
+    intruder.disconnect();
+  });
+});
