@@ -4,8 +4,9 @@
  * controls talk to the emulator's admin endpoints, standing in for Pay Station and support.
  *
  * URL options: `?user=<id>` (default demo-player), `?baseUrl=` (default: this page's origin,
- * where `npm run demo` mounts the emulator), `?projectId=` (default 308077), and `#token=<JWT>`
- * to use a real player token (then the emulator's admin endpoints are not used).
+ * where `npm run demo` mounts the emulator), `?projectId=` (default 308077), `?push=off` to poll
+ * without the order-status WebSocket, and `#token=<JWT>` to use a real player token (then the
+ * emulator's admin endpoints are not used).
  */
 import { createGetUpdatesClient, type Order } from '../src';
 import { ITEM_NAMES, PRODUCTS, type Product } from './catalog';
@@ -17,6 +18,7 @@ const baseUrl = (params.get('baseUrl') || location.origin).replace(/\/+$/, '');
 const projectId = params.get('projectId') || '308077';
 const realToken = new URLSearchParams(location.hash.slice(1)).get('token');
 const emulated = !realToken;
+const push = params.get('push') !== 'off';
 
 async function admin<T>(path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${baseUrl}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
@@ -31,8 +33,10 @@ const client = createGetUpdatesClient({
   // With a real token the player is the JWT's `sub`; with the emulator, the `?user=` id.
   userId: emulated ? userId : (params.get('user') ?? undefined),
   token: realToken ?? (async () => (await admin<{ token: string }>('token', { userId })).token),
-  // Snappier than the library's 30 s default, so refunds show up quickly in a demo.
+  // Snappier than the library's 60 s default, so refunds show up quickly in a demo.
   cadence: { intervalMs: 5_000 },
+  // Xsolla's order-status socket in live mode; the emulator's, on the same origin, otherwise.
+  orderStatus: push && (emulated ? { url: `${baseUrl.replace(/^http/, 'ws')}/connection/websocket` } : true),
 });
 
 // --- log ------------------------------------------------------------------------------
@@ -59,6 +63,8 @@ async function renderBalances() {
 
 /** Orders bought in this page and not yet seen in the ledger, so they show at once as "paid". */
 const awaiting = new Map<string, Product>();
+/** The latest status the order-status socket reported for each order. */
+const pushed = new Map<string, string>();
 const ordersList = byId<HTMLUListElement>('orders');
 async function renderOrders() {
   const orders = (await client.inventory.orders()).reverse();
@@ -66,7 +72,7 @@ async function renderOrders() {
   const pending = [...awaiting].filter(([orderId]) => !known.has(orderId));
   byId('no-orders').hidden = orders.length + pending.length > 0;
   ordersList.replaceChildren(
-    ...pending.map(([orderId, product]) => orderRow(orderId, 'paid, delivering…', describeItems(product.items), false)),
+    ...pending.map(([orderId, product]) => orderRow(orderId, `${pushed.get(orderId) ?? 'paid'}, delivering…`, describeItems(product.items), false)),
     ...orders.map((order) => orderRow(order.orderId ?? order.transactionId ?? '?', order.status, describeItems(order.items), emulated && order.status === 'granted')),
   );
 }
@@ -162,6 +168,14 @@ async function applyFaults() {
   }
 }
 faultInputs.forEach((input) => input.addEventListener('change', () => void applyFaults()));
+const pushSwitch = byId<HTMLInputElement>('push');
+pushSwitch.checked = push;
+pushSwitch.addEventListener('change', () => {
+  const next = new URL(location.href);
+  if (pushSwitch.checked) next.searchParams.delete('push');
+  else next.searchParams.set('push', 'off');
+  location.assign(next);
+});
 
 // --- client events ------------------------------------------------------------------------
 client.on('status', (event) => {
@@ -170,6 +184,11 @@ client.on('status', (event) => {
   byId('status').textContent = text;
   byId('status-pill').dataset.state = event.status;
   byId('status-pill').title = 'nextPollInMs' in event ? `next poll in ${Math.round(event.nextPollInMs / 100) / 10} s` : '';
+});
+client.on('orderStatus', ({ orderId, status }) => {
+  pushed.set(orderId, status);
+  log('orderStatus', `order #${orderId} is ${status} (WebSocket)`);
+  void renderOrders();
 });
 client.on('granted', ({ orderId, items }) => log('granted', `order #${orderId}: ${describeItems(items)}`));
 client.on('revoked', ({ orderId, items }) => log('revoked', `order #${orderId}: ${describeItems(items)}`));

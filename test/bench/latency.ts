@@ -1,5 +1,6 @@
 /** Paid order on the emulator -> `granted` fired, while the order is watched (real time, loopback). */
 import { IDBFactory } from 'fake-indexeddb';
+import WebSocket from 'ws';
 import { createGetUpdatesClient, type CadenceOptions } from '../../src';
 import type { Emulator } from '../../src/emulator';
 
@@ -8,8 +9,11 @@ export const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 };
 
-/** `cycleMs`: the poller's watch interval; payments fall at a uniformly random point of it. */
-export async function grantLatencies(emulator: Emulator, cadence: CadenceOptions, cycleMs: number, samples: number): Promise<number[]> {
+/**
+ * `cycleMs`: the poller's watch interval; payments fall at a uniformly random point of it.
+ * `push`: listen to the emulator's order-status WebSocket (polling then stays slow).
+ */
+export async function grantLatencies(emulator: Emulator, cadence: CadenceOptions, cycleMs: number, samples: number, push = false): Promise<number[]> {
   const userId = `bench-latency-${Math.random()}`;
   const client = createGetUpdatesClient({
     projectId: emulator.projectId,
@@ -18,6 +22,7 @@ export async function grantLatencies(emulator: Emulator, cadence: CadenceOptions
     indexedDB: new IDBFactory(),
     locks: null,
     cadence,
+    orderStatus: push && { url: `${emulator.url.replace('http', 'ws')}/connection/websocket`, websocket: WebSocket },
   });
   const grantedAt = new Map<string, number>();
   client.on('granted', ({ orderId }) => orderId && grantedAt.set(orderId, performance.now()));

@@ -35,6 +35,7 @@ await demo.close();
 log('grant latency (watch mode vs a fixed 3 s poller)…');
 const watchLatency = await grantLatencies(emulator, {}, DEFAULT_CADENCE.watchIntervalMs, 40);
 const fixedLatency = await grantLatencies(emulator, FIXED_3S, 3000, 15);
+const pushLatency = await grantLatencies(emulator, {}, DEFAULT_CADENCE.watchIntervalMs, 40, true);
 
 log('requests over simulated time…');
 const requests = await benchRequests(emulator);
@@ -54,6 +55,8 @@ const bench = {
   drainRatioNode: round(nodeDrain.ratio),
   grantLatencyP50Ms: round(percentile(watchLatency, 50)),
   grantLatencyP95Ms: round(percentile(watchLatency, 95)),
+  grantLatencyPushP50Ms: round(percentile(pushLatency, 50)),
+  grantLatencyPushP95Ms: round(percentile(pushLatency, 95)),
   fixed3sGrantLatencyP50Ms: round(percentile(fixedLatency, 50)),
   fixed3sGrantLatencyP95Ms: round(percentile(fixedLatency, 95)),
   requestsPerIdleHour: { foreground: requests.ours.idleForeground, hidden: requests.ours.idleHidden },
@@ -72,6 +75,7 @@ console.table({
   'drain 1,000 events, Node (ms)': { ours: bench.drain1000MsNode, baseline: round(nodeDrain.naiveMs), ratio: `${bench.drainRatioNode}× faster` },
   'grant latency p50 (ms)': { ours: bench.grantLatencyP50Ms, baseline: bench.fixed3sGrantLatencyP50Ms, ratio: ratio(bench.grantLatencyP50Ms, bench.fixed3sGrantLatencyP50Ms) },
   'grant latency p95 (ms)': { ours: bench.grantLatencyP95Ms, baseline: bench.fixed3sGrantLatencyP95Ms, ratio: ratio(bench.grantLatencyP95Ms, bench.fixed3sGrantLatencyP95Ms) },
+  'grant latency with push, p50 / p95 (ms)': { ours: `${bench.grantLatencyPushP50Ms} / ${bench.grantLatencyPushP95Ms}`, baseline: `${bench.grantLatencyP50Ms} / ${bench.grantLatencyP95Ms} (polling alone)`, ratio: ratio(bench.grantLatencyPushP95Ms, bench.grantLatencyP95Ms) },
   'requests, idle foreground hour': { ours: requests.ours.idleForeground, baseline: requests.fixed3s.idleForeground, ratio: ratio(requests.ours.idleForeground, requests.fixed3s.idleForeground) },
   'requests, idle hidden hour': { ours: requests.ours.idleHidden, baseline: requests.fixed3s.idleHidden, ratio: ratio(requests.ours.idleHidden, requests.fixed3s.idleHidden) },
   'requests, 10-min watch window': { ours: requests.ours.watchWindow, baseline: requests.fixed3s.watchWindow, ratio: ratio(requests.ours.watchWindow, requests.fixed3s.watchWindow) },

@@ -150,6 +150,19 @@ describe('the demo shop', () => {
     await expectBalances(firstPage, { gold: 500, health_potion: 0 });
   });
 
+  it('shows order statuses pushed over the WebSocket, and can poll without it', async () => {
+    const userId = newPlayer();
+    const page = await openGame(await newContext(), userId);
+    await page.getByTestId('buy-gold').click();
+    await expectBalances(page, { gold: 500 });
+    await expect.poll(async () => (await logEntries(page, 'orderStatus')).join(' ')).toMatch(/is new.*is paid.*is done|is done.*is paid.*is new/);
+    await page.getByTestId('push').uncheck();
+    await page.waitForURL(/push=off/);
+    await page.getByTestId('buy-gold').click();
+    await expectBalances(page, { gold: 1000 });
+    expect(await logEntries(page, 'orderStatus')).toEqual([]);
+  });
+
   it('renders event data as text, never as HTML', async () => {
     const userId = newPlayer();
     const page = await openGame(await newContext(), userId);
