@@ -14,7 +14,8 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const RUNTIME_DEPENDENCIES = ['axios', 'idb-keyval', 'mitt', 'p-retry'];
+/** What the library imports in a page; the emulator adds `ws` (Node only). */
+const BROWSER_DEPENDENCIES = ['axios', 'idb-keyval', 'mitt', 'p-retry', 'centrifuge'];
 
 /** `npm run demo`: the demo page with the emulator mounted on the same origin. */
 const demoServer: UserConfig = { root: 'demo', plugins: [getUpdatesEmulator()], server: { port: 5173 } };
@@ -24,7 +25,7 @@ const builds: Record<string, UserConfig> = {
   production: {
     build: {
       lib: { entry: { index: 'src/index.ts', emulator: 'src/emulator/index.ts' }, formats: ['es'] },
-      rolldownOptions: { external: [/^node:/, 'vite', ...RUNTIME_DEPENDENCIES] },
+      rolldownOptions: { external: [/^node:/, 'vite', 'ws', ...BROWSER_DEPENDENCIES] },
     },
   },
   // One self-contained file (dependencies inlined) for engines that load plain <script> tags.
@@ -39,7 +40,7 @@ const builds: Record<string, UserConfig> = {
 
 const tests: UserConfig = {
   // Pre-bundled up front so browser tests are not reloaded mid-run by dependency discovery.
-  optimizeDeps: { include: RUNTIME_DEPENDENCIES },
+  optimizeDeps: { include: BROWSER_DEPENDENCIES },
   test: {
     projects: [
       { extends: true, test: { name: 'node', environment: 'node', include: ['test/**/*.node.test.ts'] } },

@@ -65,6 +65,7 @@ const bench = {
   fixed3sRequestsPerWatchWindow: requests.fixed3s.watchWindow,
   bundleOwnGzipBytes: size.ownGzipBytes,
   bundleTotalGzipBytes: size.totalGzipBytes,
+  bundlePushChannelGzipBytes: size.pushChannelGzipBytes,
   storageBytesAfter10k: storage.bytesAfterCompaction,
   storageBytesBeforeCompaction10k: storage.bytesBeforeCompaction,
 };

@@ -3,20 +3,27 @@ import { build } from 'vite';
 import { transform } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 
-const RUNTIME_DEPENDENCIES = ['axios', 'idb-keyval', 'mitt', 'p-retry'];
+const RUNTIME_DEPENDENCIES = ['axios', 'idb-keyval', 'mitt', 'p-retry', 'centrifuge'];
 
-async function gzippedBytes(external: string[]): Promise<number> {
+/** Gzipped bytes of the entry chunk, and of the chunks loaded on demand (the push channel). */
+async function gzippedBytes(external: string[]): Promise<{ entry: number; lazy: number }> {
   const output = await build({
     configFile: false,
     logLevel: 'silent',
     build: { write: false, minify: false, lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'bench' }, rolldownOptions: { external } },
   });
   const chunks = (Array.isArray(output) ? output : [output]).flatMap((result) => ('output' in result ? result.output : []));
-  const code = chunks.map((chunk) => ('code' in chunk ? chunk.code : '')).join('');
-  const minified = (await transform(code, { minify: true, format: 'esm', target: 'es2022' })).code;
-  return gzipSync(minified, { level: 9 }).length;
+  const sizes = { entry: 0, lazy: 0 };
+  for (const chunk of chunks) {
+    if (chunk.type !== 'chunk') continue;
+    const minified = (await transform(chunk.code, { minify: true, format: 'esm', target: 'es2022' })).code;
+    sizes[chunk.isEntry ? 'entry' : 'lazy'] += gzipSync(minified, { level: 9 }).length;
+  }
+  return sizes;
 }
 
 export async function benchSize() {
-  return { ownGzipBytes: await gzippedBytes(RUNTIME_DEPENDENCIES), totalGzipBytes: await gzippedBytes([]) };
+  const own = await gzippedBytes(RUNTIME_DEPENDENCIES);
+  const total = await gzippedBytes([]);
+  return { ownGzipBytes: own.entry, totalGzipBytes: total.entry, pushChannelGzipBytes: total.lazy };
 }
