@@ -1,8 +1,8 @@
 /** Paid order on the emulator -> `granted` fired, while the order is watched (real time, loopback). */
-import { IDBFactory } from 'fake-indexeddb';
 import WebSocket from 'ws';
-import { createGetUpdatesClient, type CadenceOptions } from '../../src';
+import type { CadenceOptions } from '../../src';
 import type { Emulator } from '../../src/emulator';
+import { benchPlayer } from './player';
 
 export const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -14,13 +14,7 @@ export const percentile = (values: number[], p: number) => {
  * `push`: listen to the emulator's order-status WebSocket (polling then stays slow).
  */
 export async function grantLatencies(emulator: Emulator, cadence: CadenceOptions, cycleMs: number, samples: number, push = false): Promise<number[]> {
-  const userId = `bench-latency-${Math.random()}`;
-  const client = createGetUpdatesClient({
-    projectId: emulator.projectId,
-    baseUrl: emulator.url,
-    token: emulator.issueToken(userId),
-    indexedDB: new IDBFactory(),
-    locks: null,
+  const { userId, client } = benchPlayer(emulator, 'latency', {
     cadence,
     orderStatus: push && { url: `${emulator.url.replace('http', 'ws')}/connection/websocket`, websocket: WebSocket },
   });

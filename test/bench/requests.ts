@@ -4,9 +4,9 @@
  * virtual clock against the real emulator; only the waiting is skipped.
  */
 import axios from 'axios';
-import { IDBFactory } from 'fake-indexeddb';
-import { createGetUpdatesClient, manualSignals, type CadenceOptions, type Clock } from '../../src';
+import { manualSignals, type CadenceOptions, type Clock } from '../../src';
 import type { Emulator } from '../../src/emulator';
+import { benchPlayer } from './player';
 
 class VirtualClock implements Clock {
   private time = 0;
@@ -52,13 +52,7 @@ async function countRequests(emulator: Emulator, cadence: CadenceOptions, scenar
       throw error;
     },
   );
-  const userId = `bench-requests-${scenario}-${Math.random()}`;
-  const client = createGetUpdatesClient({
-    projectId: emulator.projectId,
-    baseUrl: emulator.url,
-    token: emulator.issueToken(userId),
-    indexedDB: new IDBFactory(),
-    locks: null,
+  const { userId, client } = benchPlayer(emulator, `requests-${scenario}`, {
     http,
     clock,
     cadence,
