@@ -120,6 +120,48 @@ describe('order statuses over WebSocket', () => {
     await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(1));
   });
 
+  it('a fresh start does not replay earlier orders’ statuses; its first drain grants them', async () => {
+    const p = pushPlayer();
+    emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 2 }] });
+    p.client.start();
+    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(2));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(p.statuses).toEqual([]);
+  });
+
+  it('start/stop races leave exactly one channel, and none after close()', async () => {
+    const p = pushPlayer();
+    p.client.start();
+    p.client.stop();
+    p.client.start();
+    p.client.start();
+    await vi.waitFor(() => expect(p.loopStatuses).toContain('waiting'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
+    await vi.waitFor(() => expect(p.statuses.map(({ status }) => status)).toEqual(['new', 'paid', 'done']));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(p.statuses).toHaveLength(3); // one channel: each status once
+    await p.client.close();
+    emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(p.statuses).toHaveLength(3);
+  });
+
+  it('the emulator survives garbage frames', async () => {
+    for (const frame of ['null', '[1,2]', '{"id":1,"connect":null}', 'not json']) {
+      const socket = new WebSocket(`${emulator.url.replace('http', 'ws')}/connection/websocket`);
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(frame);
+      // Refused with an error reply or a close, depending on how bad the frame is.
+      await new Promise((resolve) => {
+        socket.once('close', resolve);
+        socket.once('message', resolve);
+      });
+      socket.terminate();
+    }
+    expect((await fetch(`${emulator.url}/__emulator/faults`)).status).toBe(200);
+  });
+
   it('refuses a socket whose token does not match the player', async () => {
     const { Centrifuge } = await import('centrifuge');
     const intruder = new Centrifuge(`${emulator.url.replace('http', 'ws')}/connection/websocket`, {

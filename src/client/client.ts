@@ -79,6 +79,8 @@ const SETTLED: ReadonlySet<Order['status']> = new Set(['granted', 'revoked', 'vo
 const WATCH_HINT_MS = 5_000;
 /** Xsolla: after 5 minutes without news on the socket, short-poll. */
 const PUSH_SILENCE_MS = 5 * 60_000;
+/** After a `paid`/`done` status, poll at the watch cadence this long, in case the event lags. */
+const AFTER_PAID_WATCH_MS = 10_000;
 
 export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpdatesClient {
   const projectId = readProjectId(options.projectId);
@@ -282,6 +284,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   function onOrderStatus(status: OrderStatusUpdate) {
     emitter.emit('orderStatus', status);
     if (status.status !== 'paid' && status.status !== 'done') return;
+    // GetUpdates may list the event a moment after the status: poll fast for a little while.
+    remoteWatchUntil = Math.max(remoteWatchUntil, clock.now() + AFTER_PAID_WATCH_MS);
     void open()
       .then(async ({ tabs, election }) => {
         if (!loop.leading && (await election.otherLeads())) tabs.hintWatch(clock.now() + WATCH_HINT_MS);
@@ -290,21 +294,27 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       .catch(() => undefined); // reported through the error event by the drain
   }
 
+  // Each open gets a generation; a stop, close or newer open supersedes it, and a superseded
+  // channel is closed as soon as it exists, so start/stop races never leave a socket behind.
+  let pushGeneration = 0;
   async function openPush() {
     if (!options.orderStatus || push) return;
+    const generation = ++pushGeneration;
     const userId = options.userId ?? readJwtClaims(await tokens.get()).sub;
-    if (!userId || closed || !loop.running) return;
-    push = await openOrderStatusChannel(options.orderStatus === true ? {} : options.orderStatus, {
+    if (!userId || generation !== pushGeneration || closed || !loop.running) return;
+    const channel = await openOrderStatusChannel(options.orderStatus === true ? {} : options.orderStatus, {
       projectId,
       userId,
       token: () => tokens.get(),
       now: () => clock.now(),
       onStatus: onOrderStatus,
-      onHealthChange: () => loop.wake(), // lost: a watched order needs polling again
+      onHealthChange: (healthy) => healthy || loop.wake(), // lost: a watched order needs polling again
     });
-    if (!loop.running) closePush(); // stopped while connecting
+    if (generation !== pushGeneration || closed || !loop.running) channel.close();
+    else push = channel;
   }
   function closePush() {
+    pushGeneration++;
     push?.close();
     push = undefined;
   }

@@ -42,6 +42,7 @@ export function createOrderStatusHub(authenticate: (token: unknown) => string | 
         } catch {
           return ws.close(3501, 'bad request');
         }
+        if (typeof command !== 'object' || command === null || Array.isArray(command)) return ws.close(3501, 'bad request');
         const { id } = command;
         if (command.connect) {
           const data = command.connect.data ?? {};
@@ -50,6 +51,7 @@ export function createOrderStatusHub(authenticate: (token: unknown) => string | 
             reply({ id, error: { code: 101, message: 'unauthorized' } });
             return ws.close(3500, 'unauthorized');
           }
+          if (userId !== undefined) return ws.close(3501, 'already connected');
           userId = sub;
           let mine = sockets.get(sub);
           if (!mine) sockets.set(sub, (mine = new Set()));
@@ -66,6 +68,7 @@ export function createOrderStatusHub(authenticate: (token: unknown) => string | 
       }
     });
     ws.on('close', () => userId && sockets.get(userId)?.delete(ws));
+    ws.on('error', () => ws.terminate()); // a malformed frame ends that socket, not the emulator
   }
 
   return {
@@ -83,7 +86,7 @@ export function createOrderStatusHub(authenticate: (token: unknown) => string | 
     },
     setDown(value) {
       down = value;
-      if (value) for (const ws of [...sockets.values()].flatMap((set) => [...set])) ws.terminate();
+      if (value) for (const ws of wss.clients) ws.terminate();
     },
     close() {
       for (const ws of wss.clients) ws.terminate();

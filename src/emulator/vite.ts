@@ -23,7 +23,7 @@ export function getUpdatesEmulator(options: EmulatorOptions = {}): Plugin & { em
       });
       // The order-status WebSocket shares the origin too; Vite's own HMR socket is left alone.
       server.httpServer?.on('upgrade', (request, socket, head) => {
-        if (request.url?.startsWith(ORDER_STATUS_PATH)) started.handleUpgrade(request, socket, head);
+        if (new URL(request.url ?? '/', 'http://vite').pathname === ORDER_STATUS_PATH) started.handleUpgrade(request, socket, head);
       });
       server.httpServer?.once('close', () => void started.close());
       server.config.logger.info(`  GetUpdates emulator: project ${started.projectId}, mounted at /events and /__emulator/* (also on ${started.url})`);

@@ -21,7 +21,7 @@ export interface OrderStatusOptions {
 }
 
 export interface OrderStatusChannel {
-  /** Connected, with a subscription to the player's orders. */
+  /** Subscribed to the player's orders. */
   readonly healthy: boolean;
   /** When the channel last connected or spoke (clock ms); 0 before that. */
   readonly lastHeardAt: number;
@@ -66,21 +66,37 @@ export async function openOrderStatusChannel(options: OrderStatusOptions, deps: 
     healthy = value;
     deps.onHealthChange(value);
   };
-  client.on('connected', () => {
-    heard();
-    setHealthy(true);
-  });
+  // Healthy means subscribed to the player's orders, not merely connected.
   client.on('connecting', () => setHealthy(false));
   client.on('disconnected', () => setHealthy(false));
+  client.on('unsubscribed', () => setHealthy(false));
+
+  // The last stream position seen: a resubscribe reads history from there, so statuses
+  // published while this client was away arrive, and older ones are not replayed.
+  let position: { offset: number; epoch: string } | undefined;
+  const track = (offset: number | undefined) => {
+    if (position && offset !== undefined && offset > position.offset) position = { ...position, offset };
+  };
   client.on('publication', (ctx) => {
     heard();
+    track(ctx.offset);
     report(ctx.data);
   });
-  // Statuses published while this client was away come back through history.
   client.on('subscribed', (ctx) => {
+    heard();
+    setHealthy(true);
+    const since = position;
+    // First subscribe: what was paid before this session is GetUpdates' to tell (a start drains).
+    position ??= ctx.streamPosition ?? { offset: 0, epoch: '' };
+    if (!since) return;
     client
-      .history(ctx.channel, { limit: -1, since: { offset: 0, epoch: '' }, reverse: false })
-      .then((result) => result.publications.forEach((publication) => report(publication.data)))
+      .history(ctx.channel, { limit: -1, since, reverse: false })
+      .then((result) =>
+        result.publications.forEach((publication) => {
+          track(publication.offset);
+          report(publication.data);
+        }),
+      )
       .catch(() => undefined);
   });
   client.connect();
