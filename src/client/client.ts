@@ -65,7 +65,10 @@ export interface GetUpdatesClient {
   stop(): void;
   /** One full drain now; concurrent calls share a drain, and one more runs after it if needed. */
   pollNow(options?: { signal?: AbortSignal }): Promise<PollReport>;
-  /** Polls fast until the order is granted, revoked or voided, and resolves with it. */
+  /**
+   * Resolves with the order once it is granted, revoked or voided. Meanwhile the poller (this
+   * tab's loop or another tab's) uses the watch cadence, or this call polls at it if none runs.
+   */
   watchOrder(orderId: string | number, options?: { signal?: AbortSignal }): Promise<Order>;
   readonly inventory: InventoryApi;
   /** Whether the browser promised to keep this origin's storage, and how full it is. */
@@ -98,7 +101,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     retries: options.retries,
   });
 
-  let opening: Promise<{ store: Inventory; tabs: TabChannel; election: LeaderElection }> | undefined;
+  let opening: Promise<{ userId: string; store: Inventory; tabs: TabChannel; election: LeaderElection }> | undefined;
   const open = () => {
     if (closed) return Promise.reject(new GetUpdatesError('this client is closed'));
     return (opening ??= openInventory().catch((error: unknown) => {
@@ -125,7 +128,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     const election = createLeaderElection(name, options.locks === undefined ? pageLocks() : options.locks);
     // Ask the browser not to evict the ledger under storage pressure; refusal is not an error.
     void globalThis.navigator?.storage?.persist?.().catch(() => undefined);
-    return { store: createInventory(openDatabase(factory, name)), tabs, election };
+    return { userId, store: createInventory(openDatabase(factory, name)), tabs, election };
   }
 
   /** Fires committed changes here and in the player's other tabs. */
@@ -300,8 +303,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   async function openPush() {
     if (!options.orderStatus || push) return;
     const generation = ++pushGeneration;
-    const userId = options.userId ?? readJwtClaims(await tokens.get()).sub;
-    if (!userId || generation !== pushGeneration || closed || !loop.running) return;
+    const { userId } = await open();
+    if (generation !== pushGeneration || closed || !loop.running) return;
     const channel = await openOrderStatusChannel(options.orderStatus === true ? {} : options.orderStatus, {
       projectId,
       userId,

@@ -94,15 +94,15 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
     let drainNow = true;
     // After a failure, no wake (focus, online, a watch) may poll before the backoff is over.
     let notBefore = 0;
+    const state = () => ({
+      visible: options.signals.visible(),
+      online: options.signals.online(),
+      watching: options.isWatching(),
+      sinceReturnMs: returnedAt === undefined ? undefined : now() - returnedAt,
+      consecutiveErrors,
+      retryAfterMs,
+    });
     while (!signal.aborted) {
-      const state = () => ({
-        visible: options.signals.visible(),
-        online: options.signals.online(),
-        watching: options.isWatching(),
-        sinceReturnMs: returnedAt === undefined ? undefined : now() - returnedAt,
-        consecutiveErrors,
-        retryAfterMs,
-      });
       const gate = nextPoll({ ...state(), consecutiveErrors: 0 }, options.cadence, options.random);
       if (gate.status === 'paused') {
         if (gate.reason === 'hidden') return; // a visible tab should lead
