@@ -6,7 +6,7 @@
  * the same `UseStore` shape.
  */
 import { promisifyRequest, type UseStore } from 'idb-keyval';
-import { StorageError, StorageFullError } from '../errors';
+import { GetUpdatesError, StorageError, StorageFullError } from '../errors';
 
 export const STORE_NAMES = ['balances', 'orders', 'links', 'events', 'acks'] as const;
 export type StoreName = (typeof STORE_NAMES)[number];
@@ -17,7 +17,8 @@ export interface Database {
   /**
    * Runs `work` in ONE transaction over `stores` and resolves with its result only after the
    * transaction has committed. If `work` throws, the transaction is aborted and nothing of it
-   * persists. `work` may await requests of this transaction only: awaiting anything else lets
+   * persists; the rejection is a StorageError, or the library error `work` threw (a verdict
+   * such as InsufficientBalanceError). `work` may await requests of this transaction only: awaiting anything else lets
    * IndexedDB commit early.
    */
   transact<T>(mode: IDBTransactionMode, stores: readonly StoreName[], work: (tx: IDBTransaction) => Promise<T>): Promise<T>;
@@ -26,11 +27,16 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Opens (creating or upgrading) the database `name` through `factory`, reconnecting when needed. */
+/**
+ * Opens (creating or upgrading) the database `name` through `factory`, reconnecting when needed.
+ * Fails with StorageError reason `unavailable` when there is no usable factory, and `versionchange`
+ * once another tab has upgraded the database to a newer schema (only a reload can use it).
+ */
 export function openDatabase(factory: IDBFactory, name: string): Database {
   let connection: Promise<IDBDatabase> | undefined;
-  // The browser may close a connection (another tab upgrading the schema, storage pressure):
-  // the next transaction then opens a new one instead of failing for the rest of the session.
+  // The browser may close a connection (storage pressure, another tab upgrading the schema):
+  // the next transaction opens a new one. After an upgrade that open fails with VersionError,
+  // reported as `versionchange` on every call until the page reloads.
   const connect = () => {
     if (connection) return connection;
     const opening = openWithSchema(factory, name, () => {
@@ -75,12 +81,12 @@ export function openDatabase(factory: IDBFactory, name: string): Database {
       } catch {
         // already finished or aborted by the failed request itself
       }
-      throw asStorageError(error) ?? error;
+      throw asStorageError(error);
     }
     try {
       await committed;
     } catch (cause) {
-      throw asStorageError(tx.error ?? cause) ?? new StorageError('IndexedDB transaction did not commit', { cause });
+      throw asStorageError(tx.error ?? cause);
     }
     return result;
   }
@@ -96,13 +102,26 @@ export function openDatabase(factory: IDBFactory, name: string): Database {
   };
 }
 
-/** IndexedDB's own failures as this library's typed errors; anything else is left as it is. */
-function asStorageError(error: unknown): StorageError | undefined {
-  if (error instanceof StorageError) return error;
-  const name = (error as { name?: unknown } | null)?.name;
+const errorName = (error: unknown) => String((error as { name?: unknown } | null)?.name ?? typeof error);
+
+/**
+ * Any failure inside a transaction as a StorageError: IndexedDB's own, and whatever else a
+ * write throws (structured clone of data nested too deep throws a RangeError from `put`).
+ * The library's own errors pass through: they are verdicts, not storage failures.
+ */
+function asStorageError(error: unknown): GetUpdatesError {
+  if (error instanceof GetUpdatesError) return error;
+  const name = errorName(error);
   if (name === 'QuotaExceededError') return new StorageFullError('the browser refused to store more (quota exceeded)', { cause: error });
-  if (typeof DOMException !== 'undefined' && error instanceof DOMException) return new StorageError(`IndexedDB failed: ${error.name}`, { cause: error });
-  return undefined;
+  if (name === 'VersionError') return newerVersionError(error);
+  return new StorageError(`IndexedDB transaction failed: ${name}`, { cause: error });
+}
+
+function newerVersionError(cause: unknown): StorageError {
+  return new StorageError('another tab runs a newer version of this library and upgraded the local database: reload this page', {
+    cause,
+    reason: 'versionchange',
+  });
 }
 
 function openWithSchema(factory: IDBFactory, name: string, onClosed: () => void): Promise<IDBDatabase> {
@@ -110,7 +129,7 @@ function openWithSchema(factory: IDBFactory, name: string, onClosed: () => void)
   try {
     request = factory.open(name, SCHEMA_VERSION);
   } catch (cause) {
-    return Promise.reject(new StorageError('IndexedDB is not available', { cause }));
+    return Promise.reject(new StorageError('IndexedDB is not available', { cause, reason: 'unavailable' }));
   }
   request.onupgradeneeded = () => {
     for (const store of STORE_NAMES) {
@@ -128,7 +147,8 @@ function openWithSchema(factory: IDBFactory, name: string, onClosed: () => void)
       return db;
     },
     (cause) => {
-      throw new StorageError(`could not open IndexedDB database "${name}"`, { cause });
+      if (errorName(cause) === 'VersionError') throw newerVersionError(cause);
+      throw new StorageError(`could not open IndexedDB database "${name}"`, { cause, reason: 'unavailable' });
     },
   );
 }
