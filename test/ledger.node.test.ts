@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { balanceDelta, mergeOrders, newOrder, transition, type OrderRecord } from '../src/ledger/order';
 import { DEFAULT_RETENTION, isExpiredEvent, isExpiredOrder } from '../src/ledger/retention';
+import type { EventRecord } from '../src/store/inventory';
 
 const lines = [{ sku: 'gold', quantity: 100 }, { sku: 'sword', quantity: 1 }];
 const keys = { orderId: '1', transactionId: '501' };
@@ -74,21 +75,59 @@ describe('merging two records of one purchase', () => {
 
 describe('what the ledger may forget', () => {
   const day = 86_400_000;
-  const record = (outcome: 'granted' | 'quarantined' | 'otherProject' | 'unsupported') => ({ id: 1, type: 'order_paid', outcome, appliedAt: 0 });
+  /** Both clocks agree: `days` after the record. */
+  const after = (days: number) => ({ deviceNow: days * day, serverNow: days * day });
+  const record = (outcome: 'granted' | 'quarantined' | 'otherProject' | 'unsupported'): EventRecord => ({ id: 1, type: 'order_paid', outcome, appliedAt: 0, createdAt: 0 });
+  const order = (status: OrderRecord['status'], withLines = true): OrderRecord => ({
+    ...newOrder({ orderId: '1' }),
+    status,
+    lines: withLines ? lines : [],
+    revokedAt: 0,
+    revokedAtServer: 0,
+  });
+
   it('drops acked event records after the window, never quarantined, foreign or unacked ones', () => {
-    expect(isExpiredEvent(record('granted'), 29 * day, DEFAULT_RETENTION, false)).toBe(false);
-    expect(isExpiredEvent(record('granted'), 31 * day, DEFAULT_RETENTION, false)).toBe(true);
-    expect(isExpiredEvent(record('unsupported'), 31 * day, DEFAULT_RETENTION, false)).toBe(true);
-    expect(isExpiredEvent(record('granted'), 999 * day, DEFAULT_RETENTION, true)).toBe(false);
-    expect(isExpiredEvent(record('quarantined'), 999 * day, DEFAULT_RETENTION, false)).toBe(false);
-    expect(isExpiredEvent(record('otherProject'), 999 * day, DEFAULT_RETENTION, false)).toBe(false);
+    expect(isExpiredEvent(record('granted'), after(29), DEFAULT_RETENTION, false)).toBe(false);
+    expect(isExpiredEvent(record('granted'), after(31), DEFAULT_RETENTION, false)).toBe(true);
+    expect(isExpiredEvent(record('unsupported'), after(31), DEFAULT_RETENTION, false)).toBe(true);
+    expect(isExpiredEvent(record('granted'), after(999), DEFAULT_RETENTION, true)).toBe(false);
+    expect(isExpiredEvent(record('quarantined'), after(999), DEFAULT_RETENTION, false)).toBe(false);
+    expect(isExpiredEvent(record('otherProject'), after(999), DEFAULT_RETENTION, false)).toBe(false);
   });
   it('keeps granted and pending orders for good, and closed ones for the closed-order window', () => {
-    const order = (status: OrderRecord['status']): OrderRecord => ({ ...newOrder({ orderId: '1' }), status, revokedAt: 0 });
-    expect(isExpiredOrder(order('granted'), 9999 * day, DEFAULT_RETENTION, false)).toBe(false);
-    expect(isExpiredOrder(order('pending'), 9999 * day, DEFAULT_RETENTION, false)).toBe(false);
-    expect(isExpiredOrder(order('revoked'), 399 * day, DEFAULT_RETENTION, false)).toBe(false);
-    expect(isExpiredOrder(order('revoked'), 401 * day, DEFAULT_RETENTION, false)).toBe(true);
-    expect(isExpiredOrder(order('voided'), 401 * day, DEFAULT_RETENTION, true)).toBe(false);
+    expect(isExpiredOrder(order('granted'), after(9999), DEFAULT_RETENTION, false)).toBe(false);
+    expect(isExpiredOrder(order('pending', false), after(9999), DEFAULT_RETENTION, false)).toBe(false);
+    expect(isExpiredOrder(order('revoked'), after(399), DEFAULT_RETENTION, false)).toBe(false);
+    expect(isExpiredOrder(order('revoked'), after(401), DEFAULT_RETENTION, false)).toBe(true);
+    expect(isExpiredOrder(order('voided'), after(401), DEFAULT_RETENTION, false)).toBe(true);
+    expect(isExpiredOrder(order('voided'), after(401), DEFAULT_RETENTION, true)).toBe(false);
+  });
+  it('a tombstone still waiting for its grant is never dropped', () => {
+    expect(isExpiredOrder(order('voided', false), after(99_999), DEFAULT_RETENTION, false)).toBe(false);
+  });
+  it('the device clock alone never makes a record old: the server’s time must agree', () => {
+    const deviceRacedAhead = { deviceNow: 9999 * day, serverNow: 1 * day };
+    const deviceFarBehind = { deviceNow: -730 * day, serverNow: 9999 * day };
+    for (const clock of [deviceRacedAhead, deviceFarBehind]) {
+      expect(isExpiredEvent(record('granted'), clock, DEFAULT_RETENTION, false)).toBe(false);
+      expect(isExpiredOrder(order('revoked'), clock, DEFAULT_RETENTION, false)).toBe(false);
+    }
+  });
+  it('a record with no server time, or a ledger that knows no server time, keeps everything', () => {
+    const { createdAt: _event, ...undatedRecord } = record('granted');
+    const { revokedAtServer: _order, ...undatedOrder } = order('revoked');
+    expect(isExpiredEvent(undatedRecord, after(9999), DEFAULT_RETENTION, false)).toBe(false);
+    expect(isExpiredOrder(undatedOrder, after(9999), DEFAULT_RETENTION, false)).toBe(false);
+    expect(isExpiredEvent(record('granted'), { deviceNow: 9999 * day, serverNow: undefined }, DEFAULT_RETENTION, false)).toBe(false);
+  });
+});
+
+describe('the server’s time of an order’s closing', () => {
+  it('is recorded by the revoking event and kept through a merge', () => {
+    const granted = step(newOrder(keys), 'grant', 1).order;
+    const revoked = transition(granted, 'revoke', { id: 2, keys, createdAt: 5_000 }, 10).order;
+    expect(revoked).toMatchObject({ status: 'revoked', revokedAt: 10, revokedAtServer: 5_000 });
+    const tomb = transition(newOrder({ transactionId: '501' }), 'revoke', { id: 3, keys: { transactionId: '501' }, createdAt: 7_000 }, 11).order;
+    expect(mergeOrders(step(newOrder({ orderId: '1' }), 'grant', 4).order, tomb)).toMatchObject({ status: 'revoked', revokedAtServer: 7_000 });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseEvent, planEvent } from '../src/events/parse';
+import { boundedCopy } from '../src/events/bounded';
+import { PARSER_VERSION, parseEvent, planEvent } from '../src/events/parse';
 import * as x from './fixtures/xsolla';
 
 const plan = (data: Record<string, unknown>) => planEvent(String(data.notification_type), data, x.PROJECT_ID);
@@ -50,8 +51,15 @@ describe('what each Xsolla event means', () => {
     const separate = { ...x.paymentWithLineItems(), settings: { project_id: 999, merchant_id: 1 } };
     const combined = x.combinedOrderPaid();
     combined.billing.settings = { project_id: 999, merchant_id: 1 };
-    expect(plan(separate)).toEqual({ kind: 'otherProject', projectId: '999' });
-    expect(plan(combined)).toEqual({ kind: 'otherProject', projectId: '999' });
+    expect(plan(separate)).toEqual({ kind: 'otherProject', projectId: '999', keys: { orderId: '1', transactionId: '501' } });
+    expect(plan(combined)).toEqual({ kind: 'otherProject', projectId: '999', keys: { orderId: '2', transactionId: '601' } });
+  });
+
+  it('reads what it can of another project’s order keys, and never quarantines them', () => {
+    const noKeys = { notification_type: 'payment', settings: { project_id: 999 } };
+    const badKey = { notification_type: 'refund', settings: { project_id: 999 }, transaction: { id: { $ne: 1 } } };
+    expect(plan(noKeys)).toEqual({ kind: 'otherProject', projectId: '999', keys: {} });
+    expect(plan(badKey)).toEqual({ kind: 'otherProject', projectId: '999', keys: {} });
   });
 
   it('treats an event with no project at all as the caller’s', () => {
@@ -108,7 +116,50 @@ describe('the envelope', () => {
       expect(parseEvent(raw, x.PROJECT_ID).id).toBeUndefined();
     },
   );
+  it('reads the server’s created_at as milliseconds, and nothing else as a time', () => {
+    expect(parseEvent(x.event(7, x.refund()), x.PROJECT_ID)).toMatchObject({ createdAt: Date.parse('2025-04-03T21:21:27Z') });
+    for (const createdAt of [undefined, null, '', 'yesterday', 1743715287000, '9'.repeat(300), { toString: () => '2025' }]) {
+      const result = parseEvent({ id: 7, created_at: createdAt, data: x.refund() }, x.PROJECT_ID);
+      expect(result).toHaveProperty('createdAt', undefined);
+    }
+  });
+  it('has a parser version that quarantine records are stamped with', () => {
+    expect(Number.isSafeInteger(PARSER_VERSION) && PARSER_VERSION >= 1).toBe(true);
+  });
   it('an event whose data has no type is quarantined, not dropped', () => {
     expect(parseEvent({ id: 3, data: 'garbage' }, x.PROJECT_ID)).toMatchObject({ id: 3, plan: { kind: 'quarantine', reason: 'malformed-data' } });
+  });
+});
+
+describe('what is kept of a bad event’s data', () => {
+  it('keeps small data as it is', () => {
+    const data = x.combinedOrderPaid();
+    expect(boundedCopy(data)).toEqual(data);
+  });
+  it('cuts nesting past 32 levels and payloads past the byte budget, with a marker', () => {
+    let deep: unknown = 'bottom';
+    for (let level = 0; level < 5000; level++) deep = [deep];
+    let depth = 0;
+    for (let value = boundedCopy(deep); Array.isArray(value); value = value[0]) depth++;
+    expect(depth).toBe(32);
+    const huge = boundedCopy({ text: 'x'.repeat(1_000_000), list: new Array(1_000_000).fill(7) });
+    expect(JSON.stringify(huge).length).toBeLessThan(20_000);
+    expect(JSON.stringify(huge)).toContain('[omitted');
+  });
+  it('keeps __proto__ as a plain key and survives cycles, getters that throw, symbols, functions and BigInt', () => {
+    const data: Record<string, unknown> = JSON.parse('{"__proto__":{"polluted":true},"n":-0,"big":1e308}');
+    data.self = data;
+    data.big2 = 10n;
+    data.sym = Symbol('s');
+    data.fn = () => 1;
+    Object.defineProperty(data, 'trap', { enumerable: true, get: () => { throw new Error('no'); } });
+    const copy = boundedCopy(data) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.is(copy.n, -0)).toBe(true);
+    expect(copy.big).toBe(1e308);
+    for (const key of ['self', 'big2', 'sym', 'fn', 'trap']) expect(copy[key]).toMatch(/^\[omitted/);
+    expect(structuredClone(copy)).toEqual(copy);
   });
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { boundedCopy } from '../src/events/bounded';
 import { parseEvent, planEvent } from '../src/events/parse';
 import * as x from './fixtures/xsolla';
 
@@ -55,6 +56,19 @@ describe('the parser under arbitrary input', () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('keeps a bounded, storable copy of any data', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.anything({ withBigInt: true, withNullPrototype: true, withBoxedValues: true, withSparseArray: true }), shapedData), fc.nat(6000), (data, depth) => {
+        let deep: unknown = data;
+        for (let level = 0; level < depth; level++) deep = { [level % 2 ? '__proto__' : 'a']: deep };
+        const copy = boundedCopy(deep);
+        expect(structuredClone(copy)).toEqual(copy);
+        expect(JSON.stringify(copy ?? null).length).toBeLessThan(32_000);
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -5,6 +5,12 @@
 import { INVALID, field, isRecord, isValidQuantity, isValidSku, path, readId } from './fields';
 import type { EventPlan, GrantLine, OrderKeys, ParsedEvent, QuarantineReason, UnreadableEvent } from './plan';
 
+/**
+ * Raise it whenever the parser learns to read an event it used to quarantine: the ledger looks
+ * once more at events quarantined by an older version (see store/inventory.ts).
+ */
+export const PARSER_VERSION = 1;
+
 class Quarantine extends Error {
   constructor(
     readonly reason: QuarantineReason,
@@ -25,19 +31,27 @@ export function parseEvent(raw: unknown, projectId: string): ParsedEvent | Unrea
     return { id: undefined, detail: 'event has no positive integer id' };
   }
   const data = field(raw, 'data');
+  const createdAt = readTime(field(raw, 'created_at'));
   const type = field(data, 'notification_type');
   if (typeof type !== 'string' || type.length === 0) {
     const plan: EventPlan = { kind: 'quarantine', reason: 'malformed-data', detail: 'data.notification_type is not a string' };
-    return { id, type: 'unknown', plan, data };
+    return { id, type: 'unknown', plan, data, createdAt };
   }
-  return { id, type, plan: planEvent(type, data, projectId), data };
+  return { id, type, plan: planEvent(type, data, projectId), data, createdAt };
+}
+
+/** An ISO time from the server, in ms since the epoch; anything else is no time at all. */
+function readTime(value: unknown): number | undefined {
+  if (typeof value !== 'string' || value.length > 64) return undefined;
+  const time = Date.parse(value);
+  return Number.isFinite(time) ? time : undefined;
 }
 
 /** What an event's `data` means. Exported for table-driven tests over plain payloads. */
 export function planEvent(type: string, data: unknown, projectId: string): EventPlan {
   try {
     const owner = readProject(data);
-    if (owner !== undefined && owner !== projectId) return { kind: 'otherProject', projectId: owner };
+    if (owner !== undefined && owner !== projectId) return { kind: 'otherProject', projectId: owner, keys: foreignKeys(data) };
     switch (type) {
       case 'order_paid':
         return { kind: 'grant', keys: readKeys(data), lines: readOrderItems(data) };
@@ -68,6 +82,15 @@ function readProject(data: unknown): string | undefined {
     if (id !== undefined) return id;
   }
   return undefined;
+}
+
+/** Another project's order ids, as far as they are readable: not ours to judge, only to recognise. */
+function foreignKeys(data: unknown): OrderKeys {
+  try {
+    return readKeys(data, { required: false });
+  } catch {
+    return {};
+  }
 }
 
 /** The first present id among candidates; a present but unusable one quarantines the event. */

@@ -25,7 +25,9 @@ export type QuarantineReason =
   | 'missing-items'
   | 'invalid-sku'
   | 'invalid-quantity'
-  | 'balance-overflow';
+  | 'balance-overflow'
+  /** Its effect could not be written even alone (IndexedDB refused it): kept without its data. */
+  | 'unstorable';
 
 export type EventPlan =
   | { kind: 'grant'; keys: OrderKeys; lines: GrantLine[] }
@@ -34,7 +36,8 @@ export type EventPlan =
   | { kind: 'recordTransaction'; keys: OrderKeys }
   | { kind: 'partialRefund'; keys: OrderKeys }
   | { kind: 'unsupported' }
-  | { kind: 'otherProject'; projectId: string }
+  /** `keys`: what could be read of its order ids, so sibling events of that order stay foreign too. */
+  | { kind: 'otherProject'; projectId: string; keys: OrderKeys }
   | { kind: 'quarantine'; reason: QuarantineReason; detail: string };
 
 /** An event whose envelope is usable: a safe positive integer id and a notification type. */
@@ -42,8 +45,10 @@ export interface ParsedEvent {
   id: number;
   type: string;
   plan: EventPlan;
-  /** The raw `data`, kept for quarantined events and partial refunds. */
+  /** The raw `data`; a bounded copy of it is kept for quarantined events and partial refunds. */
   data: unknown;
+  /** The server's `created_at` in ms since the epoch (undefined when absent or unreadable). */
+  createdAt?: number;
 }
 
 /** An event so broken it has no usable id: it can be neither stored nor acked. */

@@ -24,8 +24,11 @@ export interface OrderRecord {
   lines: GrantLine[];
   /** Ids of every event applied to this order, in the order they were applied. */
   eventIds: number[];
+  /** Device clock times: the player's, so never enough alone to forget the order. */
   grantedAt?: number;
   revokedAt?: number;
+  /** The server's `created_at` of the event that revoked or voided it, when it had one. */
+  revokedAtServer?: number;
 }
 
 export type OrderOutcome =
@@ -59,7 +62,7 @@ export function newOrder(keys: OrderKeys): OrderRecord {
 export function transition(
   order: OrderRecord,
   action: OrderAction,
-  event: { id: number; keys: OrderKeys; lines?: GrantLine[] },
+  event: { id: number; keys: OrderKeys; lines?: GrantLine[]; createdAt?: number | undefined },
   now: number,
 ): { order: OrderRecord; outcome: OrderOutcome } {
   const next: OrderRecord = {
@@ -80,10 +83,12 @@ export function transition(
         return { order: { ...next, lines: event.lines ?? [] }, outcome: 'voided' };
       }
       return { order: next, outcome: 'duplicate' };
-    case 'revoke':
-      if (order.status === 'granted') return { order: { ...next, status: 'revoked', revokedAt: now }, outcome: 'revoked' };
-      if (order.status === 'pending') return { order: { ...next, status: 'voided', revokedAt: now }, outcome: 'tombstoned' };
+    case 'revoke': {
+      const closed = { ...next, revokedAt: now, ...(event.createdAt === undefined ? {} : { revokedAtServer: event.createdAt }) };
+      if (order.status === 'granted') return { order: { ...closed, status: 'revoked' }, outcome: 'revoked' };
+      if (order.status === 'pending') return { order: { ...closed, status: 'voided' }, outcome: 'tombstoned' };
       return { order: next, outcome: 'duplicate' };
+    }
     case 'recordTransaction':
       return { order: next, outcome: 'recorded' };
     case 'partialRefund':
@@ -116,8 +121,10 @@ export function mergeOrders(kept: OrderRecord, other: OrderRecord): OrderRecord 
   if (transactionId !== undefined) merged.transactionId = transactionId;
   const grantedAt = grantedSide?.grantedAt;
   const revokedAt = revokedSide?.revokedAt;
+  const revokedAtServer = revokedSide?.revokedAtServer;
   if (grantedAt !== undefined) merged.grantedAt = grantedAt;
   if (revokedAt !== undefined) merged.revokedAt = revokedAt;
+  if (revokedAtServer !== undefined) merged.revokedAtServer = revokedAtServer;
   return merged;
 }
 
