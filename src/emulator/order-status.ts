@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { refuseSocket } from './http';
 
 export const ORDER_STATUS_PATH = '/connection/websocket';
 const EPOCH = 'emulator';
@@ -34,36 +35,51 @@ export function createOrderStatusHub(authenticate: (token: unknown) => string | 
   function onConnection(ws: WebSocket) {
     let userId: string | undefined;
     const reply = (body: object) => ws.send(JSON.stringify(body));
+    const refuse = (code: number, reason: string) => {
+      ws.close(code, reason);
+      return false;
+    };
+    /** One command; false when the socket is closed and the frame's later lines are moot. */
+    const handleCommand = (line: string): boolean => {
+      let command: Record<string, any>;
+      try {
+        command = JSON.parse(line);
+      } catch {
+        return refuse(3501, 'bad request');
+      }
+      if (typeof command !== 'object' || command === null || Array.isArray(command)) return refuse(3501, 'bad request');
+      const { id } = command;
+      if (command.connect) {
+        const data = command.connect.data ?? {};
+        const sub = authenticate(data.auth);
+        if (!sub || sub !== data.user_external_id || !sameProject(data.project_id, projectId)) {
+          reply({ id, error: { code: 101, message: 'unauthorized' } });
+          return refuse(3500, 'unauthorized');
+        }
+        if (userId !== undefined) return refuse(3501, 'already connected');
+        userId = sub;
+        let mine = sockets.get(sub);
+        if (!mine) sockets.set(sub, (mine = new Set()));
+        mine.add(ws);
+        const offset = history.get(channelOf(sub))?.at(-1)?.offset ?? 0;
+        reply({ id, connect: { client: randomUUID(), version: 'emulator', subs: { [channelOf(sub)]: { recoverable: true, epoch: EPOCH, offset } } } });
+      } else if (command.history && userId && command.history.channel === channelOf(userId)) {
+        const since = command.history.since?.offset;
+        const all = history.get(channelOf(userId)) ?? [];
+        const after = typeof since === 'number' ? since : 0;
+        reply({ id, history: { publications: all.filter((pub) => pub.offset > after), epoch: EPOCH, offset: all.at(-1)?.offset ?? 0 } });
+      } else if (id !== undefined) {
+        reply({ id, error: { code: 108, message: 'not available' } });
+      }
+      return true;
+    };
     ws.on('message', (raw) => {
       for (const line of String(raw).split('\n').filter((l) => l.trim() !== '')) {
-        let command: Record<string, any>;
         try {
-          command = JSON.parse(line);
+          if (!handleCommand(line)) return;
         } catch {
-          return ws.close(3501, 'bad request');
-        }
-        if (typeof command !== 'object' || command === null || Array.isArray(command)) return ws.close(3501, 'bad request');
-        const { id } = command;
-        if (command.connect) {
-          const data = command.connect.data ?? {};
-          const sub = authenticate(data.auth);
-          if (!sub || sub !== data.user_external_id || String(data.project_id) !== String(projectId)) {
-            reply({ id, error: { code: 101, message: 'unauthorized' } });
-            return ws.close(3500, 'unauthorized');
-          }
-          if (userId !== undefined) return ws.close(3501, 'already connected');
-          userId = sub;
-          let mine = sockets.get(sub);
-          if (!mine) sockets.set(sub, (mine = new Set()));
-          mine.add(ws);
-          const offset = history.get(channelOf(sub))?.at(-1)?.offset ?? 0;
-          reply({ id, connect: { client: randomUUID(), version: 'emulator', subs: { [channelOf(sub)]: { recoverable: true, epoch: EPOCH, offset } } } });
-        } else if (command.history && userId && command.history.channel === channelOf(userId)) {
-          const since = Number(command.history.since?.offset ?? 0);
-          const all = history.get(channelOf(userId)) ?? [];
-          reply({ id, history: { publications: all.filter((pub) => pub.offset > since), epoch: EPOCH, offset: all.at(-1)?.offset ?? 0 } });
-        } else if (id !== undefined) {
-          reply({ id, error: { code: 108, message: 'not available' } });
+          // A field of a shape no check foresaw: that socket ends, not the emulator.
+          return void refuse(3501, 'bad request');
         }
       }
     });
@@ -73,7 +89,7 @@ export function createOrderStatusHub(authenticate: (token: unknown) => string | 
 
   return {
     handleUpgrade(request, socket, head) {
-      if (down) return void socket.destroy();
+      if (down) return refuseSocket(socket, 503, 'the order-status channel is down');
       wss.handleUpgrade(request, socket, head, onConnection);
     },
     publish(userId, orderId, status) {
@@ -93,4 +109,9 @@ export function createOrderStatusHub(authenticate: (token: unknown) => string | 
       wss.close();
     },
   };
+}
+
+/** Centrifugo's connect data names the project as a number or a string of it. */
+function sameProject(value: unknown, projectId: number): boolean {
+  return (typeof value === 'number' || typeof value === 'string') && String(value) === String(projectId);
 }

@@ -6,9 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { answerFailure, pathnameOf, readJson, refuseSocket, searchParamsOf, send, sendError } from './http';
+import { EmulatorInputError, requireExpiresInS, requireUserId } from './input';
 import { createOrderStatusHub, ORDER_STATUS_PATH } from './order-status';
 import { signJwt, verifyJwt } from './jwt';
-import { createWorld, EmulatorInputError, type Faults, type PurchaseRequest, type World } from './state';
+import { createWorld, type Faults, type PurchaseRequest, type World } from './state';
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -41,8 +43,6 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1 << 20;
-
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const projectId = options.projectId ?? 308077;
   const secret = options.secret ?? randomBytes(32).toString('hex');
@@ -60,65 +60,61 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return result;
   };
   const refund = (orderId: unknown) => {
-    const { eventIds, userId } = world.refund(orderId);
-    hub.publish(userId, Number(orderId), 'canceled');
+    const { eventIds, userId, orderId: id } = world.refund(orderId);
+    hub.publish(userId, id, 'canceled');
     return { eventIds };
   };
 
-  const issueToken = (userId: string, expiresInS = 3600) => {
+  const issueToken = (userId: string, expiresInS: unknown = 3600) => {
     const nowS = Math.floor(Date.now() / 1000);
-    return signJwt({ sub: userId, iat: nowS, exp: nowS + expiresInS, project_id: projectId }, secret);
+    return signJwt({ sub: requireUserId(userId), iat: nowS, exp: nowS + requireExpiresInS(expiresInS), project_id: projectId }, secret);
   };
 
-  const admin: Record<string, (body: Record<string, unknown>, url: URL) => unknown> = {
-    'POST /__emulator/token': (body) => {
-      if (typeof body.userId !== 'string' || body.userId.length === 0) throw new EmulatorInputError('userId must be a non-empty string');
-      return { token: issueToken(body.userId, typeof body.expiresInS === 'number' ? body.expiresInS : undefined) };
-    },
+  const admin: Record<string, (body: Record<string, unknown>, query: URLSearchParams) => unknown> = {
+    'POST /__emulator/token': (body) => ({ token: issueToken(body.userId as string, body.expiresInS ?? undefined) }),
     'POST /__emulator/purchase': (body) => purchase(body as unknown as PurchaseRequest),
     'POST /__emulator/refund': (body) => refund(body.orderId),
     'POST /__emulator/push': (body) => {
-      hub.setDown(body.down === true);
-      return { down: body.down === true };
+      if (typeof body.down !== 'boolean') throw new EmulatorInputError('down must be true or false');
+      hub.setDown(body.down);
+      return { down: body.down };
     },
-    'POST /__emulator/events': (body) => {
-      if (typeof body.userId !== 'string') throw new EmulatorInputError('userId must be a string');
-      return { eventId: world.addEvent(body.userId, body.data) };
-    },
+    'POST /__emulator/events': (body) => ({ eventId: world.addEvent(body.userId, body.data) }),
     'POST /__emulator/faults': (body) => world.setFaults(body as Partial<Faults>),
     'GET /__emulator/faults': () => world.faults,
     'GET /__emulator/stats': () => world.stats,
-    'GET /__emulator/state': (_body, url) => world.state(url.searchParams.get('userId') ?? ''),
+    'GET /__emulator/state': (_body, query) => world.state(query.get('userId') ?? ''),
   };
+  const methodsOf = (path: string) => Object.keys(admin).filter((key) => key.endsWith(` ${path}`)).map((key) => key.split(' ')[0]!);
 
   async function route(request: IncomingMessage, response: ServerResponse) {
-    const url = new URL(request.url ?? '/', 'http://emulator');
     const method = request.method ?? 'GET';
+    const path = pathnameOf(request.url);
+    if (path === undefined) return sendError(response, 400, 'the request target is not a URL path');
     if (method === 'OPTIONS') return send(response, 204);
+    const query = searchParamsOf(request.url!);
 
-    const adminRoute = admin[`${method} ${url.pathname}`];
-    if (adminRoute) return send(response, 200, adminRoute(method === 'POST' ? await readJson(request) : {}, url));
+    const adminRoute = admin[`${method} ${path}`];
+    if (adminRoute) return send(response, 200, adminRoute(method === 'POST' ? await readJson(request) : {}, query));
 
-    const ack = /^\/events\/(\d+)\/processed$/.exec(url.pathname);
-    if (!(method === 'GET' && url.pathname === '/events') && !(method === 'POST' && ack)) {
-      return send(response, 404, { error: { code: '404', description: 'Not found' } });
-    }
+    const ack = /^\/events\/(\d+)\/processed$/.exec(path);
+    const allowed = path === '/events' ? ['GET'] : ack ? ['POST'] : methodsOf(path);
+    if (allowed.length === 0) return sendError(response, 404, 'Not found');
+    if (!allowed.includes(method)) return sendError(response, 405, `${path} takes ${allowed.join(' or ')}`, { Allow: allowed.join(', ') });
     const faults = world.faults;
     world.stats.requests++;
     if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
     if (Math.random() < faults.errorRate) {
       world.stats.injectedErrors++;
       const headers: Record<string, string> = faults.retryAfterS === undefined ? {} : { 'Retry-After': String(faults.retryAfterS) };
-      return send(response, faults.status, { error: { code: String(faults.status), description: 'Injected fault' } }, headers);
+      return sendError(response, faults.status, 'Injected fault', headers);
     }
     const claims = verifyJwt(bearer(request) ?? '', secret, Date.now() / 1000);
-    if (!claims || typeof claims.sub !== 'string') return send(response, 401, { error: { code: '401', description: 'Invalid or expired token' } });
-    if (url.searchParams.get('project_id') !== String(projectId)) {
-      return send(response, 400, { error: { code: '400', description: `project_id must be ${projectId}` } });
-    }
+    if (!claims || typeof claims.sub !== 'string') return sendError(response, 401, 'Invalid or expired token');
+    if (query.get('project_id') !== String(projectId)) return sendError(response, 400, `project_id must be ${projectId}`);
 
     if (ack) {
-      if (!world.markProcessed(claims.sub, Number(ack[1]))) return send(response, 404, { error: { code: '404', description: 'No such event' } });
+      if (!world.markProcessed(claims.sub, Number(ack[1]))) return sendError(response, 404, 'No such event');
       // The ack is recorded; the client just never hears so.
       if (Math.random() < faults.dropAckResponseRate) {
         world.stats.droppedAckResponses++;
@@ -126,28 +122,36 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       return send(response, 204);
     }
-    const types = url.searchParams.getAll('types').flatMap((value) => value.split(',')).filter(Boolean);
+    const types = query.getAll('types').flatMap((value) => value.split(',')).filter(Boolean);
     const events = world.listUnprocessed(claims.sub, {
-      afterId: Number(url.searchParams.get('after_id') ?? 0) || 0,
+      afterId: Number(query.get('after_id') ?? 0) || 0,
       types: types.length > 0 ? types : undefined,
       limit: pageSize,
     });
     return send(response, 200, { events: events.map(({ id, status, createdAt, data }) => ({ id, status, created_at: createdAt, data })) });
   }
 
+  // Whatever a handler throws becomes an answer: the emulator outlives every request.
   const handle = (request: IncomingMessage, response: ServerResponse) => {
-    route(request, response).catch((error: unknown) => {
-      const status = error instanceof EmulatorInputError ? error.status : 500;
-      send(response, status, { error: { code: String(status), description: error instanceof Error ? error.message : 'error' } });
-    });
+    route(request, response).catch((error: unknown) => answerFailure(response, error));
   };
 
   const handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (new URL(request.url ?? '/', 'http://emulator').pathname === ORDER_STATUS_PATH) hub.handleUpgrade(request, socket, head);
-    else socket.destroy();
+    try {
+      if (pathnameOf(request.url) === ORDER_STATUS_PATH) hub.handleUpgrade(request, socket, head);
+      else refuseSocket(socket, 404, 'only /connection/websocket takes WebSocket upgrades');
+    } catch (error) {
+      refuseSocket(socket, 500, error instanceof Error ? error.message : 'internal error');
+    }
   };
   const server = createServer(handle);
   server.on('upgrade', handleUpgrade);
+  // Bytes that are no HTTP request: Node's parser gives up, the answer still has our shape.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    refuseSocket(socket, tooLarge ? 431 : 400, tooLarge ? 'request headers too large' : 'malformed HTTP request');
+  });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -179,35 +183,4 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 function bearer(request: IncomingMessage): string | undefined {
   const header = request.headers.authorization;
   return header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
-}
-
-function send(response: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) {
-  if (response.headersSent) return;
-  response.writeHead(status, {
-    'Access-Control-Allow-Origin': '*',
-    'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-    'Access-Control-Allow-Headers': 'Authorization, Content-Type',
-    'Access-Control-Expose-Headers': 'Retry-After',
-    ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    ...headers,
-  });
-  response.end(body === undefined ? undefined : JSON.stringify(body));
-}
-
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new EmulatorInputError('body too large', 413);
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return {};
-  try {
-    const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new EmulatorInputError('body must be a JSON object');
 }

@@ -1,5 +1,8 @@
 /** The emulator's in-memory world: players' events, their orders, and the faults to inject. */
+import { EmulatorInputError, requireItems, requireJsonData, requireOrderId, requireObject, requireProjectId, requireUserId } from './input';
 import { paidEventData, refundEventData, type Purchase, type PurchaseItem, type WebhookMode } from './payloads';
+
+export { EmulatorInputError } from './input';
 
 export interface EmulatedEvent {
   id: number;
@@ -26,15 +29,6 @@ export interface Faults {
 
 export const NO_FAULTS: Faults = { errorRate: 0, latencyMs: 0, status: 503, dropAckResponseRate: 0 };
 
-export class EmulatorInputError extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
 export interface PurchaseRequest {
   userId: string;
   items: PurchaseItem[];
@@ -53,9 +47,10 @@ export function createWorld(projectId: number) {
   /** What the Events API was asked, and what the fault injection did to it. */
   const stats = { requests: 0, injectedErrors: 0, droppedAckResponses: 0 };
 
-  function addEvent(userId: string, data: unknown): number {
+  function addEvent(userId: unknown, data: unknown): number {
+    const event = { userId: requireUserId(userId), status: 0, createdAt: new Date().toISOString(), data: requireJsonData(data), processed: false };
     const id = nextEventId++;
-    events.push({ id, userId, status: 0, createdAt: new Date().toISOString(), data, processed: false });
+    events.push({ id, ...event });
     return id;
   }
 
@@ -64,12 +59,12 @@ export function createWorld(projectId: number) {
     addEvent,
 
     purchase(request: PurchaseRequest) {
-      const userId = requireUserId(request.userId);
-      const items = requireItems(request.items);
-      const mode = request.mode ?? 'combined';
+      const { userId: rawUserId, items: rawItems, mode = 'combined', projectId: owner } = requireObject(request, 'a purchase') as Partial<PurchaseRequest>;
+      const userId = requireUserId(rawUserId);
+      const items = requireItems(rawItems);
       if (mode !== 'combined' && mode !== 'separate') throw new EmulatorInputError('mode must be "combined" or "separate"');
       const purchase = {
-        projectId: request.projectId ?? projectId,
+        projectId: owner === undefined ? projectId : requireProjectId(owner),
         userId,
         orderId: nextOrderId++,
         transactionId: nextTransactionId++,
@@ -84,18 +79,19 @@ export function createWorld(projectId: number) {
     },
 
     refund(orderId: unknown) {
-      const purchase = purchases.get(Number(orderId));
-      if (!purchase) throw new EmulatorInputError(`no order ${String(orderId)}`, 404);
+      const id = requireOrderId(orderId);
+      const purchase = purchases.get(id);
+      if (!purchase) throw new EmulatorInputError(`no order ${id}`, 404);
       if (purchase.refunded) throw new EmulatorInputError(`order ${purchase.orderId} is already refunded`, 409);
       purchase.refunded = true;
-      return { eventIds: refundEventData(purchase).map((data) => addEvent(purchase.userId, data)), userId: purchase.userId };
+      return { eventIds: refundEventData(purchase).map((data) => addEvent(purchase.userId, data)), userId: purchase.userId, orderId: id };
     },
 
     /** Unprocessed events of one player, oldest first, after `afterId`, optionally by type. */
     listUnprocessed(userId: string, { afterId = 0, types, limit }: { afterId?: number; types?: string[]; limit: number }) {
       return events
         .filter((event) => event.userId === userId && !event.processed && event.id > afterId)
-        .filter((event) => !types || types.includes(String((event.data as { notification_type?: unknown })?.notification_type)))
+        .filter((event) => !types || types.some((type) => type === notificationType(event.data)))
         .slice(0, limit);
     },
 
@@ -139,17 +135,8 @@ export function createWorld(projectId: number) {
 
 export type World = ReturnType<typeof createWorld>;
 
-function requireUserId(value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) throw new EmulatorInputError('userId must be a non-empty string');
-  return value;
-}
-
-function requireItems(value: unknown): PurchaseItem[] {
-  if (!Array.isArray(value) || value.length === 0) throw new EmulatorInputError('items must be a non-empty array');
-  return value.map((item: Partial<PurchaseItem>) => {
-    if (typeof item?.sku !== 'string' || !Number.isSafeInteger(item.quantity) || (item.quantity ?? 0) <= 0) {
-      throw new EmulatorInputError('each item needs a sku and a positive integer quantity');
-    }
-    return { ...item } as PurchaseItem;
-  });
+/** The event's type when it has a readable one (injected data may be anything JSON). */
+function notificationType(data: unknown): string | undefined {
+  const type = (data as { notification_type?: unknown } | null)?.notification_type;
+  return typeof type === 'string' ? type : undefined;
 }

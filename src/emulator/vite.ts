@@ -3,6 +3,7 @@
  * `/__emulator/*` admin endpoints share one origin (no CORS, one URL to open).
  */
 import type { Plugin } from 'vite';
+import { answerFailure, pathnameOf } from './http';
 import { ORDER_STATUS_PATH } from './order-status';
 import { startEmulator, type Emulator, type EmulatorOptions } from './server';
 
@@ -17,13 +18,18 @@ export function getUpdatesEmulator(options: EmulatorOptions = {}): Plugin & { em
     async configureServer(server) {
       const started = await startEmulator(options);
       emulator = started;
+      // Guarded here as well as inside: a throw in a listener of Vite's server ends `npm run demo`.
       server.middlewares.use((request, response, next) => {
-        if (EMULATED_PATHS.test(request.url ?? '')) started.handle(request, response);
-        else next();
+        try {
+          if (EMULATED_PATHS.test(request.url ?? '')) started.handle(request, response);
+          else next();
+        } catch (error) {
+          answerFailure(response, error);
+        }
       });
       // The order-status WebSocket shares the origin too; Vite's own HMR socket is left alone.
       server.httpServer?.on('upgrade', (request, socket, head) => {
-        if (new URL(request.url ?? '/', 'http://vite').pathname === ORDER_STATUS_PATH) started.handleUpgrade(request, socket, head);
+        if (pathnameOf(request.url) === ORDER_STATUS_PATH) started.handleUpgrade(request, socket, head);
       });
       server.httpServer?.once('close', () => void started.close());
       server.config.logger.info(`  GetUpdates emulator: project ${started.projectId}, mounted at /events and /__emulator/* (also on ${started.url})`);
