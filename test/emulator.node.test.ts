@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { planEvent } from '../src/events/parse';
 import { startEmulator, type Emulator } from '../src/emulator';
 
@@ -77,5 +77,47 @@ describe('the emulator', () => {
     await expect(api(`/events/${id}/processed?project_id=${emulator.projectId}`, { method: 'POST', token })).rejects.toThrow();
     expect(emulator.state('e4').events[0]?.processed).toBe(true);
     emulator.setFaults({ dropAckResponseRate: 0, retryAfterS: undefined });
+  });
+});
+
+describe('ids across restarts', () => {
+  afterEach(() => vi.useRealTimers());
+  const buy = (emulator: Emulator) => emulator.purchase({ userId: 'restarted', items: [{ sku: 'gold', quantity: 1 }], mode: 'separate' });
+  // Ahead of the clock the other emulators of this file started on.
+  const later = (ms: number) => Date.now() + 60_000 + ms;
+  const idsOf = ({ orderId, transactionId, eventIds }: ReturnType<typeof buy>) => [orderId, transactionId, ...eventIds];
+
+  it('a restarted emulator (a new process) never reuses the order, transaction and event ids a profile has seen', async () => {
+    const startedAt = later(0);
+    vi.useFakeTimers({ toFake: ['Date'], now: startedAt });
+    const first = await startEmulator();
+    const before = [buy(first), buy(first)];
+    await first.close();
+    // A new process remembers nothing but the clock: load the emulator afresh, a second later.
+    vi.setSystemTime(startedAt + 1000);
+    vi.resetModules();
+    const restarted = await (await import('../src/emulator')).startEmulator();
+    const after = buy(restarted);
+    await restarted.close();
+
+    expect(after.orderId).toBeGreaterThan(Math.max(...before.map((p) => p.orderId)));
+    expect(after.transactionId).toBeGreaterThan(Math.max(...before.map((p) => p.transactionId)));
+    expect(Math.min(...after.eventIds)).toBeGreaterThan(Math.max(...before.flatMap((p) => p.eventIds)));
+    expect([...before.flatMap(idsOf), ...idsOf(after)].every(Number.isSafeInteger)).toBe(true);
+    // No id is two kinds of thing: an order is looked up by order id or transaction id.
+    expect(new Set([...before, after].flatMap((p) => [p.orderId, p.transactionId])).size).toBe(6);
+  });
+
+  it('two emulators started in the same millisecond of one process never hand out the same id', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: later(0) });
+    const [a, b] = await Promise.all([startEmulator(), startEmulator()]);
+    const bought = [buy(a), buy(b), buy(a), buy(b)];
+    await Promise.all([a.close(), b.close()]);
+    for (const kind of ['orderId', 'transactionId'] as const) expect(new Set(bought.map((p) => p[kind])).size).toBe(4);
+    expect(new Set(bought.flatMap((p) => p.eventIds)).size).toBe(8);
+    // Restarted in the same process within the same millisecond: still above what it handed out.
+    const again = await startEmulator();
+    expect(buy(again).orderId).toBeGreaterThan(Math.max(...bought.map((p) => p.orderId)));
+    await again.close();
   });
 });

@@ -1,4 +1,5 @@
 /** The emulator's in-memory world: players' events, their orders, and the faults to inject. */
+import { createIdSource } from './ids';
 import { EmulatorInputError, requireItems, requireJsonData, requireOrderId, requireObject, requireProjectId, requireUserId } from './input';
 import { paidEventData, refundEventData, type Purchase, type PurchaseItem, type WebhookMode } from './payloads';
 
@@ -40,16 +41,14 @@ export interface PurchaseRequest {
 export function createWorld(projectId: number) {
   const events: EmulatedEvent[] = [];
   const purchases = new Map<number, Purchase & { refunded: boolean }>();
-  let nextEventId = 1;
-  let nextOrderId = 1000;
-  let nextTransactionId = 700_000_000;
+  const nextId = createIdSource(Date.now());
   let faults: Faults = { ...NO_FAULTS };
   /** What the Events API was asked, and what the fault injection did to it. */
   const stats = { requests: 0, injectedErrors: 0, droppedAckResponses: 0 };
 
   function addEvent(userId: unknown, data: unknown): number {
     const event = { userId: requireUserId(userId), status: 0, createdAt: new Date().toISOString(), data: requireJsonData(data), processed: false };
-    const id = nextEventId++;
+    const id = nextId('event');
     events.push({ id, ...event });
     return id;
   }
@@ -66,8 +65,8 @@ export function createWorld(projectId: number) {
       const purchase = {
         projectId: owner === undefined ? projectId : requireProjectId(owner),
         userId,
-        orderId: nextOrderId++,
-        transactionId: nextTransactionId++,
+        orderId: nextId('order'),
+        transactionId: nextId('transaction'),
         items,
         mode,
         paidAt: new Date().toISOString(),
