@@ -8,7 +8,11 @@ export class GetUpdatesError extends Error {
   override name = 'GetUpdatesError';
 }
 
-/** 401 from the Events API even after asking the token function for a fresh token. */
+/**
+ * No usable token: the server refused it (401/403) even after asking the token function for a
+ * fresh one, or the token function failed, returned nothing, or did not answer in time (`cause`
+ * holds what it threw).
+ */
 export class AuthError extends GetUpdatesError {
   override name = 'AuthError';
 }
@@ -16,16 +20,17 @@ export class AuthError extends GetUpdatesError {
 /** A failed HTTP exchange: a non-2xx status, or no response at all (`status` undefined). */
 export class HttpError extends GetUpdatesError {
   override name = 'HttpError';
-  constructor(
-    message: string,
-    /** HTTP status, or undefined when the request never got a response (network, timeout). */
-    readonly status: number | undefined,
-    /** True for 408, 429, 5xx and network failures: trying again later may succeed. */
-    readonly retryable: boolean,
-    /** Server-requested wait from `Retry-After`, in milliseconds, when it was readable. */
-    readonly retryAfterMs?: number,
-  ) {
+  /** HTTP status, or undefined when the request never got a response (network, timeout). */
+  readonly status: number | undefined;
+  /** True for 408, 425, 429, 5xx and network failures: trying again later may succeed. */
+  readonly retryable: boolean;
+  /** Server-requested wait from `Retry-After`, in milliseconds, when it was readable. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: { status?: number; retryable: boolean; retryAfterMs?: number }) {
     super(message);
+    this.status = options.status;
+    this.retryable = options.retryable;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -51,15 +56,30 @@ export class InvalidArgumentError extends GetUpdatesError {
   override name = 'InvalidArgumentError';
 }
 
+/**
+ * What went wrong with local storage:
+ * - `unavailable`: there is no IndexedDB here, or the browser refuses to open it (private modes);
+ * - `versionchange`: another tab runs a newer version of this library and upgraded the
+ *   database; this page must reload to use it;
+ * - `quota`: the browser refused to store more;
+ * - `failed`: a transaction failed for another reason (nothing of it persisted).
+ */
+export type StorageFailure = 'unavailable' | 'versionchange' | 'quota' | 'failed';
+
 /** IndexedDB is missing or blocked, or a transaction failed. Nothing of the failed write persists. */
 export class StorageError extends GetUpdatesError {
   override name = 'StorageError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly reason: StorageFailure;
+  constructor(message: string, options: { cause?: unknown; reason?: StorageFailure } = {}) {
+    super(message, { cause: options.cause });
+    this.reason = options.reason ?? 'failed';
   }
 }
 
 /** The browser refused to store more (quota exceeded). Nothing was granted or acked. */
 export class StorageFullError extends StorageError {
   override name = 'StorageFullError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, reason: 'quota' });
+  }
 }

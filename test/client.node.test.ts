@@ -1,49 +1,19 @@
 /** The client against the emulator over real HTTP on loopback, with fake-indexeddb. */
 import axios, { type AxiosInstance } from 'axios';
-import { IDBFactory } from 'fake-indexeddb';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createGetUpdatesClient, manualSignals, type ClientEvents, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createGetUpdatesClient, manualSignals, type ClientEvents } from '../src';
 import { AuthError, ProtocolError } from '../src/errors';
 import { startEmulator, type Emulator } from '../src/emulator';
 import * as x from './fixtures/xsolla';
+import { countingHttp, playersOf } from './support/players';
 
 let emulator: Emulator;
-let players = 0;
-const clients: GetUpdatesClient[] = [];
 
 beforeAll(async () => {
   emulator = await startEmulator({ pageSize: 3 });
 });
 afterAll(() => emulator.close());
-afterEach(async () => {
-  emulator.setFaults({ errorRate: 0, latencyMs: 0, dropAckResponseRate: 0, retryAfterS: undefined, status: 503 });
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-});
-
-/** A fresh player with their own browser profile (IndexedDB factory). */
-function player(options: Partial<GetUpdatesClientOptions> = {}) {
-  const userId = `player-${++players}`;
-  const profile = new IDBFactory();
-  const seen: Array<[keyof ClientEvents, unknown]> = [];
-  const connect = (overrides: Partial<GetUpdatesClientOptions> = {}) => {
-    const client = createGetUpdatesClient({
-      projectId: emulator.projectId,
-      baseUrl: emulator.url,
-      token: () => emulator.issueToken(userId),
-      indexedDB: profile,
-      retries: 1,
-      ...options,
-      ...overrides,
-    });
-    client.on('*' as never, ((type: keyof ClientEvents, payload: unknown) => seen.push([type, payload])) as never);
-    clients.push(client);
-    return client;
-  };
-  const processed = () => emulator.state(userId).events.filter((event) => event.processed).map((event) => event.id);
-  const unprocessed = () => emulator.state(userId).events.filter((event) => !event.processed).map((event) => event.id);
-  const emitted = <K extends keyof ClientEvents>(type: K) => seen.filter(([t]) => t === type).map(([, payload]) => payload as ClientEvents[K]);
-  return { userId, profile, connect, processed, unprocessed, emitted, client: connect() };
-}
+const player = playersOf(() => emulator);
 
 describe('buying and refunding', () => {
   it('grants a combined-mode purchase once, then acks it', async () => {
@@ -407,14 +377,7 @@ describe('polling', () => {
   });
 
   /** An axios instance that counts GET /events requests. */
-  function countingGets() {
-    const http = Object.assign(axios.create(), { gets: 0 });
-    http.interceptors.request.use((config) => {
-      if (config.method?.toUpperCase() === 'GET') http.gets++;
-      return config;
-    });
-    return http;
-  }
+  const countingGets = countingHttp;
 
   it('pauses while the page is hidden and drains at once when it is visible again', async () => {
     const signals = manualSignals();
@@ -507,7 +470,9 @@ describe('polling', () => {
       },
     });
     client.start();
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toMatchObject({ status: 'backing-off' }));
+    // It says why it cannot run, instead of backing off in silence.
+    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
+    expect(p.emitted('error')).toEqual([{ phase: 'poll', error: expect.objectContaining({ name: 'AuthError' }) }]);
     client.stop();
     tokenWorks = true;
     client.start();
@@ -583,8 +548,7 @@ describe('options', () => {
     expect(() => createGetUpdatesClient({ projectId: -1, token: 't' })).toThrow(/projectId/);
   });
   it('needs a userId when the token is not a JWT', async () => {
-    const client = createGetUpdatesClient({ projectId: 1, token: 'opaque', indexedDB: new IDBFactory(), baseUrl: emulator.url });
-    clients.push(client);
+    const client = player().connect({ token: 'opaque' });
     await expect(client.inventory.balances()).rejects.toThrow(/userId/);
   });
 });

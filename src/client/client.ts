@@ -4,19 +4,21 @@ import type { AxiosInstance } from 'axios';
 import { AuthError, GetUpdatesError, HttpError, InvalidArgumentError, StorageError } from '../errors';
 import { drain, type PollReport } from '../poll/drain';
 import { createPollLoop } from '../poll/loop';
-import { sleep } from '../schedule/backoff';
-import { nextPoll, resolveCadence, type CadenceOptions } from '../schedule/cadence';
-import { realClock, type Clock } from '../schedule/clock';
+import { nextPoll, type CadenceOptions } from '../schedule/cadence';
+import type { Clock } from '../schedule/clock';
+import { delay, raceAbort } from '../schedule/delay';
 import { openOrderStatusChannel, type OrderStatusUpdate, type OrderStatusChannel, type OrderStatusOptions } from '../push/order-status';
 import { openDatabase } from '../store/database';
 import { createInventory, type EventRecord, type Inventory, type Order } from '../store/inventory';
-import { createTransport, DEFAULT_BASE_URL } from '../transport/http';
-import { createTokenSource, readJwtClaims, type TokenInput, type TokenSource } from '../transport/token';
+import { createTransport } from '../transport/http';
+import { bindToOnePlayer } from '../transport/player';
+import { createTokenSource, readJwtClaims, type TokenInput } from '../transport/token';
 import { openTabChannel, type TabChannel } from '../tabs/broadcast';
 import { createLeaderElection, pageLocks, type LeaderElection } from '../tabs/leader';
-import { DEFAULT_RETENTION, type Retention } from '../ledger/retention';
+import type { Retention } from '../ledger/retention';
 import { browserSignals, type EnvironmentSignals } from '../schedule/signals';
-import { emissionsFor, type ClientEvents } from './events';
+import { emissionsFor, SHARED_EVENT_SHAPES, type ClientEvents, type SharedEvents } from './events';
+import { readOrderId, resolveOptions } from './options';
 
 export interface GetUpdatesClientOptions {
   /** Your Xsolla project id. */
@@ -34,8 +36,10 @@ export interface GetUpdatesClientOptions {
   cadence?: CadenceOptions;
   /** Prefix of the database name; the full name adds project and user. */
   dbName?: string;
-  /** Retries of one HTTP request after its first failure (default 3). */
+  /** Retries of one GET after its first failure (default 3, at most 10); an ack is retried by the next drain. */
   retries?: number;
+  /** How long to wait for the token function before giving up with an AuthError (default 60 s). */
+  tokenTimeoutMs?: number;
   /** Visibility, online and focus signals; the page's own by default (see `manualSignals`). */
   signals?: EnvironmentSignals;
   /** Web Locks used to elect one polling tab; `navigator.locks` by default, `null` to let every tab poll. */
@@ -80,30 +84,23 @@ export interface GetUpdatesClient {
 const SETTLED: ReadonlySet<Order['status']> = new Set(['granted', 'revoked', 'voided']);
 /** How long one watch hint keeps the polling tab fast; a watching tab renews it every watch interval. */
 const WATCH_HINT_MS = 5_000;
+/** No hint from another tab keeps this one fast for longer than this (it may be renewed). */
+const MAX_REMOTE_WATCH_MS = 60_000;
 /** Xsolla: after 5 minutes without news on the socket, short-poll. */
 const PUSH_SILENCE_MS = 5 * 60_000;
 /** After a `paid`/`done` status, poll at the watch cadence this long, in case the event lags. */
 const AFTER_PAID_WATCH_MS = 10_000;
 
 export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpdatesClient {
-  const projectId = readProjectId(options.projectId);
-  const cadence = resolveCadence(options.cadence);
-  const retention: Retention = { ...DEFAULT_RETENTION, ...options.retention };
-  const clock = options.clock ?? realClock;
+  const { projectId, baseUrl, retries, cadence, retention, clock, tokenTimeoutMs } = resolveOptions(options);
   const emitter = mitt<ClientEvents>();
   const guard = createHandlerGuard((error) => emitter.emit('error', { error, phase: 'handler' }));
-  const tokens = bindToOnePlayer(createTokenSource(options.token));
-  const transport = createTransport({
-    baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
-    projectId,
-    tokens,
-    http: options.http,
-    retries: options.retries,
-  });
+  const tokens = bindToOnePlayer(createTokenSource(options.token, { clock, timeoutMs: tokenTimeoutMs }));
+  const transport = createTransport({ baseUrl, projectId, tokens, http: options.http, retries });
 
   let opening: Promise<{ userId: string; store: Inventory; tabs: TabChannel; election: LeaderElection }> | undefined;
   const open = () => {
-    if (closed) return Promise.reject(new GetUpdatesError('this client is closed'));
+    if (closed) return Promise.reject(closedError());
     return (opening ??= openInventory().catch((error: unknown) => {
       opening = undefined; // a later call tries again (token fetched, storage back)
       throw error;
@@ -112,16 +109,18 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   const inventory = async () => (await open()).store;
 
   async function openInventory() {
-    const userId = options.userId ?? readJwtClaims(await tokens.get()).sub;
+    const userId = options.userId ?? readJwtClaims(await tokens.get(lifetime.signal)).sub;
     if (!userId) throw new InvalidArgumentError('userId is required when the token is not a JWT with a "sub"');
     const factory = options.indexedDB ?? globalThis.indexedDB;
-    if (!factory) throw new StorageError('IndexedDB is not available here: pass the indexedDB option');
+    if (!factory) throw new StorageError('IndexedDB is not available here: pass the indexedDB option', { reason: 'unavailable' });
     const name = `${options.dbName ?? 'xsolla-getupdates'}:${projectId}:${userId}`;
-    const tabs = openTabChannel(name, {
+    const tabs = openTabChannel<SharedEvents>(name, {
+      shared: SHARED_EVENT_SHAPES,
       emission: ([type, payload]) => emitter.emit(type, (type === 'changed' ? { ...payload, source: 'other-tab' } : payload) as never),
       watchHint(until) {
         const wasWatching = isWatching();
-        remoteWatchUntil = Math.max(remoteWatchUntil, until);
+        // A hint is bounded: no message, however odd, pins this tab to fast polling.
+        remoteWatchUntil = Math.max(remoteWatchUntil, Math.min(until, clock.now() + MAX_REMOTE_WATCH_MS));
         if (!wasWatching) loop.wake();
       },
     });
@@ -145,7 +144,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
           transport,
           inventory: store,
           projectId,
-          now: Date.now,
+          now: () => clock.now(),
           onApplied: (applied) => announce(emissionsFor(applied), tabs),
           onUnreadable: (detail) => emitter.emit('ignored', { reason: 'unreadable-event', quarantined: false, detail }),
           onAckError: (error) => emitter.emit('error', { error, phase: 'ack' }),
@@ -153,8 +152,12 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         signal,
       );
       if (!compacted) {
-        compacted = true; // once a session is plenty: the ledger grows by a few records per purchase
-        await store.compact(Date.now(), retention).catch((error: unknown) => emitter.emit('error', { error, phase: 'poll' }));
+        // Once a session is plenty (the ledger grows by a few records per purchase); a failed
+        // compaction is tried again after the next drain.
+        await store.compact(clock.now(), retention).then(
+          () => (compacted = true),
+          (error: unknown) => emitter.emit('error', { error, phase: 'poll' }),
+        );
       }
       return report;
     } catch (error) {
@@ -169,7 +172,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   let inflight: Promise<PollReport> | undefined;
   let queued: Promise<PollReport> | undefined;
   function sharedDrain(): Promise<PollReport> {
-    if (closed) return Promise.reject(new GetUpdatesError('this client is closed'));
+    if (closed) return Promise.reject(closedError());
     if (!inflight) {
       inflight = runDrain(lifetime.signal).finally(() => (inflight = undefined));
       return inflight;
@@ -210,8 +213,11 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     clock,
     onStatus: (status) => {
       pausedForAuth = status.status === 'paused' && status.reason === 'auth';
+      // With no usable token the socket would only keep asking for one: it reopens on resume.
+      if (pausedForAuth) closePush();
       emitter.emit('status', status);
     },
+    onError: (error) => emitter.emit('error', { error, phase: 'poll' }),
     onReturnWhileFollowing: () =>
       void open()
         .then(({ tabs }) => tabs.hintWatch(clock.now() + cadence.returnWatchMs))
@@ -220,7 +226,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   let pausedForAuth = false;
 
   async function watchOrder(orderId: string | number, { signal }: { signal?: AbortSignal } = {}): Promise<Order> {
-    const id = String(orderId);
+    const id = readOrderId(orderId);
     const stop = signal ? AbortSignal.any([signal, lifetime.signal]) : lifetime.signal;
     const { store, tabs, election } = await open();
     const settled = async () => {
@@ -256,7 +262,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         if (after) return after;
         // Nobody else polls: pace this watch like the loop would, backoff and Retry-After included.
         const decision = nextPoll({ visible: true, online: true, watching: true, consecutiveErrors, retryAfterMs }, cadence);
-        await sleep(decision.status === 'paused' ? cadence.watchIntervalMs : decision.delayMs, stop, clock);
+        await delay(decision.status === 'paused' ? cadence.watchIntervalMs : decision.delayMs, { signal: stop, clock });
       }
     } finally {
       watchers--;
@@ -324,40 +330,54 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
 
   const withInventory =
     <A extends unknown[], R>(read: (store: Inventory, ...args: A) => Promise<R>) =>
-    async (...args: A) =>
-      read(await inventory(), ...args);
+    (...args: A) =>
+      typed(inventory().then((store) => read(store, ...args)), undefined, StorageError);
+
+  /** Starts (or resumes) polling; a closed client stays closed. */
+  function start() {
+    if (closed) return;
+    if (pausedForAuth) tokens.retry(); // the game says: try the token function again
+    loop.start();
+    openPush().catch((error: unknown) => emitter.emit('error', { error, phase: 'poll' }));
+  }
 
   return {
     on: (type, handler) => emitter.on(type, guard(handler)),
     off: (type, handler) => emitter.off(type, handler && guard(handler)),
-    start() {
-      loop.start();
-      openPush().catch((error: unknown) => emitter.emit('error', { error, phase: 'poll' }));
-    },
+    start,
     setToken(token) {
+      if (typeof token !== 'function' && (typeof token !== 'string' || token.length === 0)) {
+        throw new InvalidArgumentError('setToken needs a non-empty string or a function that returns one');
+      }
       tokenVersion++;
       tokens.replace(token);
-      if (pausedForAuth) loop.start();
+      if (pausedForAuth) start();
     },
     stop() {
       pausedForAuth = false; // a stopped loop stays stopped, whatever token comes next
       loop.stop();
       closePush();
     },
-    pollNow: ({ signal } = {}) => raceAbort(sharedDrain(), signal),
-    watchOrder,
+    pollNow: ({ signal } = {}) => typed(raceAbort(sharedDrain(), signal), signal),
+    watchOrder: (orderId, { signal } = {}) => typed(watchOrder(orderId, { signal }), signal),
     inventory: {
       balance: withInventory((store, sku: string) => store.balance(sku)),
       balances: withInventory((store) => store.balances()),
       order: withInventory((store, id: string | number) => store.order(id)),
       orders: withInventory((store) => store.orders()),
       event: withInventory((store, id: number) => store.event(id)),
-      consume: async (sku: string, quantity: number) => {
-        const { store, tabs } = await open();
-        const left = await store.consume(sku, quantity);
-        announce([['changed', { skus: [sku], source: 'consume' }]], tabs);
-        return left;
-      },
+      consume: (sku: string, quantity: number) =>
+        typed(
+          (async () => {
+            if (typeof sku !== 'string' || sku.length === 0) throw new InvalidArgumentError('consume() needs a non-empty SKU string');
+            const { store, tabs } = await open();
+            const left = await store.consume(sku, quantity);
+            announce([['changed', { skus: [sku], source: 'consume' }]], tabs);
+            return left;
+          })(),
+          undefined,
+          StorageError,
+        ),
     },
     async storage() {
       const manager = globalThis.navigator?.storage;
@@ -369,12 +389,12 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       closed = true;
       loop.stop();
       closePush();
-      lifetime.abort(new GetUpdatesError('this client is closed'));
+      lifetime.abort(closedError());
       queued = undefined;
       await inflight?.catch(() => undefined);
       const opened = await opening?.catch(() => undefined);
       opened?.tabs.close();
-      await opened?.store.close();
+      await opened?.store.close().catch(() => undefined);
       opening = undefined;
     },
   };
@@ -410,46 +430,19 @@ function createHandlerGuard(report: (error: unknown) => void) {
   };
 }
 
+const closedError = () => new GetUpdatesError('this client is closed');
+
 /**
- * A client and its database serve one player: once a token with a `sub` has been seen, a token
- * for another subject is refused before it is used, or that player's purchases would be granted
- * here and acked away from them.
+ * Every rejection of a public method is a GetUpdatesError (or the caller's own abort reason):
+ * a failure this library did not foresee is wrapped, its original kept as `cause`.
  */
-function bindToOnePlayer(source: TokenSource): TokenSource {
-  let subject: string | undefined;
-  const check = (token: string) => {
-    const { sub } = readJwtClaims(token);
-    subject ??= sub;
-    if (sub !== undefined && sub !== subject) {
-      throw new AuthError("the token belongs to another player than this client's; create a new client for them");
-    }
-    return token;
-  };
-  return {
-    get: async () => check(await source.get()),
-    refresh: async (rejected) => {
-      const token = await source.refresh(rejected);
-      return token === undefined ? undefined : check(token);
-    },
-    replace: (input) => source.replace(input),
-  };
-}
-
-function readProjectId(value: unknown): string {
-  const text = typeof value === 'number' ? String(value) : value;
-  if (typeof text !== 'string' || !/^[1-9]\d{0,15}$/.test(text)) {
-    throw new InvalidArgumentError('projectId must be a positive integer');
-  }
-  return text;
-}
-
-/** The promise's result, or the signal's reason if it aborts first (the work itself goes on). */
-function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+function typed<T>(
+  promise: Promise<T>,
+  signal?: AbortSignal,
+  Wrapper: new (message: string, options: { cause: unknown }) => GetUpdatesError = GetUpdatesError,
+): Promise<T> {
+  return promise.catch((error: unknown) => {
+    if (error instanceof GetUpdatesError || (signal?.aborted && error === signal.reason)) throw error;
+    throw new Wrapper(`unexpected failure: ${error instanceof Error ? error.name : typeof error}`, { cause: error });
   });
 }

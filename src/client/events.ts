@@ -1,8 +1,10 @@
 /** The client's typed events (one mitt map) and how ledger outcomes become them. */
+import { field, isRecord, isValidQuantity, isValidSku } from '../events/fields';
 import type { GrantLine, QuarantineReason } from '../events/plan';
 import type { LoopStatus } from '../poll/loop';
 import type { OrderStatusUpdate } from '../push/order-status';
 import type { AppliedEvent } from '../store/inventory';
+import type { Emission } from '../tabs/broadcast';
 
 export interface GrantedEvent {
   eventId: number;
@@ -61,11 +63,33 @@ export type ClientEvents = {
   changed: { skus: string[]; source: 'poll' | 'consume' | 'other-tab' };
 };
 
-type Emission = { [K in keyof ClientEvents]: [K, ClientEvents[K]] }[keyof ClientEvents];
+/** The notifications every tab of the player hears, whichever tab committed the change. */
+export type SharedEvents = Pick<ClientEvents, 'granted' | 'revoked' | 'partialRefund' | 'changed'>;
+
+const isOptionalId = (value: unknown) => value === undefined || typeof value === 'string';
+const hasEventIds = (payload: unknown) =>
+  Number.isSafeInteger(field(payload, 'eventId')) && isOptionalId(field(payload, 'orderId')) && isOptionalId(field(payload, 'transactionId'));
+const isGrantLine = (line: unknown) => isValidSku(field(line, 'sku')) && isValidQuantity(field(line, 'quantity'));
+const hasItems = (payload: unknown) => {
+  const items = field(payload, 'items');
+  return Array.isArray(items) && items.every(isGrantLine);
+};
+const CHANGE_SOURCES: ReadonlySet<unknown> = new Set(['poll', 'consume', 'other-tab']);
+
+/** What a payload from another tab must look like before this tab fires it. */
+export const SHARED_EVENT_SHAPES: { [K in keyof SharedEvents]: (payload: unknown) => boolean } = {
+  granted: (payload) => hasEventIds(payload) && hasItems(payload),
+  revoked: (payload) => hasEventIds(payload) && hasItems(payload),
+  partialRefund: (payload) => isRecord(payload) && hasEventIds(payload),
+  changed: (payload) => {
+    const skus = field(payload, 'skus');
+    return Array.isArray(skus) && skus.every(isValidSku) && CHANGE_SOURCES.has(field(payload, 'source'));
+  },
+};
 
 /** The events one committed page of outcomes fires, in event id order, then `changed`. */
-export function emissionsFor(applied: readonly AppliedEvent[]): Emission[] {
-  const emissions: Emission[] = [];
+export function emissionsFor(applied: readonly AppliedEvent[]): Array<Emission<ClientEvents>> {
+  const emissions: Array<Emission<ClientEvents>> = [];
   const changed = new Set<string>();
   for (const event of applied) {
     event.changed.forEach((sku) => changed.add(sku));

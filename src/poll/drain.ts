@@ -3,6 +3,7 @@
  * unprocessed events, commit each page to the ledger, and ack what the commit covers.
  * An event is never acked before the transaction that applied it has completed.
  */
+import { AuthError, HttpError } from '../errors';
 import { parseEvent } from '../events/parse';
 import type { ParsedEvent } from '../events/plan';
 import type { AppliedEvent, Inventory } from '../store/inventory';
@@ -26,7 +27,9 @@ export interface PollReport {
   /** Quarantined or other-project events seen again and left alone. */
   skipped: number;
   acked: number;
+  /** Acks that failed, or were not sent because the server refused the token or asked to slow down. */
   ackFailed: number;
+  /** Pages fetched, the empty page that ends a drain included (each one is a GET). */
   pages: number;
 }
 
@@ -40,10 +43,12 @@ export interface DrainDeps {
   /** An event without a usable id: it cannot be stored or acked. */
   onUnreadable(detail: string, raw: unknown): void;
   onAckError(error: unknown, eventId: number): void;
-  ackConcurrency?: number;
-  /** Stops a drain whose server keeps answering pages. */
-  maxPages?: number;
 }
+
+/** Stops a drain whose server keeps answering new pages. */
+const MAX_PAGES = 1000;
+/** A browser's HTTP/1.1 connections per host. */
+const ACK_CONCURRENCY = 6;
 
 export function emptyReport(): PollReport {
   return { fetched: 0, granted: 0, revoked: 0, duplicates: 0, ignored: 0, recorded: 0, partialRefunds: 0, skipped: 0, acked: 0, ackFailed: 0, pages: 0 };
@@ -74,15 +79,17 @@ export async function drain(deps: DrainDeps, signal?: AbortSignal): Promise<Poll
   } finally {
     await acks.settle();
   }
+  // The events are committed; with the token refused, the loop must still pause for a new one.
+  if (acks.refused) throw acks.refused;
   return report;
 }
 
 async function drainPages(deps: DrainDeps, report: PollReport, acks: AckQueue, signal?: AbortSignal) {
   let afterId: number | undefined;
-  for (let page = 0; page < (deps.maxPages ?? 1000); page++) {
+  for (let page = 0; page < MAX_PAGES; page++) {
     const raw = await deps.transport.listEvents({ afterId, signal });
-    if (raw.length === 0) break;
     report.pages++;
+    if (raw.length === 0) break;
     report.fetched += raw.length;
 
     const parsed: ParsedEvent[] = [];
@@ -109,13 +116,17 @@ async function drainPages(deps: DrainDeps, report: PollReport, acks: AckQueue, s
 
 interface AckQueue {
   push(ids: readonly number[]): void;
-  /** Waits for every ack, then forgets the pending acks that went through (one transaction). */
+  /** Waits for the acks in flight, then forgets the pending acks that went through (one transaction). */
   settle(): Promise<void>;
+  /** Set when the server refused the token: no more acks were sent. */
+  readonly refused: AuthError | undefined;
 }
 
 /**
- * Acks with a bounded number in flight (6 by default: a browser's HTTP/1.1 connections per
- * host). A failed ack stays pending in the store and is sent again by the next drain.
+ * Acks with a bounded number in flight. A failed ack stays pending in the store and is sent
+ * again by the next drain. A refused token, or a server that asks to slow down (429, 5xx),
+ * stops the queue: the rest stay pending, so neither a token call per ack nor minutes of
+ * rate-limited acks stand between the player and the next purchase's GET.
  */
 function createAckQueue(deps: DrainDeps, report: PollReport, signal?: AbortSignal): AckQueue {
   const queue: number[] = [];
@@ -123,6 +134,13 @@ function createAckQueue(deps: DrainDeps, report: PollReport, signal?: AbortSigna
   const done: number[] = [];
   const workers: Array<Promise<void>> = [];
   let running = 0;
+  let halted = false;
+  let refused: AuthError | undefined;
+  const halt = () => {
+    halted = true;
+    report.ackFailed += queue.length;
+    queue.length = 0;
+  };
   const work = async () => {
     running++;
     try {
@@ -134,7 +152,14 @@ function createAckQueue(deps: DrainDeps, report: PollReport, signal?: AbortSigna
         } catch (error) {
           if (signal?.aborted) break;
           report.ackFailed++;
-          deps.onAckError(error, id);
+          if (error instanceof AuthError) {
+            if (!refused) deps.onAckError(error, id);
+            refused ??= error;
+            halt();
+          } else {
+            deps.onAckError(error, id);
+            if (error instanceof HttpError && error.status !== undefined && error.retryable) halt();
+          }
         }
       }
     } finally {
@@ -142,14 +167,18 @@ function createAckQueue(deps: DrainDeps, report: PollReport, signal?: AbortSigna
     }
   };
   return {
+    get refused() {
+      return refused;
+    },
     push(ids) {
       for (const id of ids) {
         if (queued.has(id)) continue; // a redelivered event already queued by this drain
         queued.add(id);
-        queue.push(id);
+        if (halted) report.ackFailed++;
+        else queue.push(id);
       }
       // work() takes its first id before its first await, so `running` and the queue are current.
-      while (running < (deps.ackConcurrency ?? 6) && queue.length > 0) workers.push(work());
+      while (running < ACK_CONCURRENCY && queue.length > 0) workers.push(work());
     },
     async settle() {
       await Promise.all(workers);

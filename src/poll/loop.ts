@@ -4,18 +4,29 @@
  * happens (the page comes back, the network returns, an order is watched). A hidden tab hands
  * the lead over; a tab that follows only listens.
  */
-import { AuthError, HttpError } from '../errors';
+import { AuthError, HttpError, StorageError } from '../errors';
 import { fullJitterDelay } from '../schedule/backoff';
 import { nextPoll, type Cadence } from '../schedule/cadence';
 import { realClock, type Clock } from '../schedule/clock';
+import { raceAbort } from '../schedule/delay';
 import type { EnvironmentSignals, SignalChange } from '../schedule/signals';
 import type { LeaderElection } from '../tabs/leader';
+
+/**
+ * Why a loop does not poll: `hidden` and `offline` end by themselves; `auth` (no usable token:
+ * refused by the server even after a refresh, or the token function failed) waits for
+ * `setToken()` or `start()`; `storage` (no IndexedDB here, or another tab upgraded the database
+ * and this page must reload) waits for `start()`.
+ */
+export type PauseReason = 'hidden' | 'offline' | 'auth' | 'storage';
+
+/** What stops a loop until the game acts: retrying alone cannot help. */
+type Halt = Extract<PauseReason, 'auth' | 'storage'>;
 
 export type LoopStatus =
   | { status: 'polling' }
   | { status: 'waiting' | 'backing-off'; nextPollInMs: number }
-  /** `auth`: even a fresh token was refused; the loop waits for `setToken()` or `start()`. */
-  | { status: 'paused'; reason: 'hidden' | 'offline' | 'auth' }
+  | { status: 'paused'; reason: PauseReason }
   /** Another tab of this player polls; this one hears of its changes. */
   | { status: 'following' }
   | { status: 'stopped' };
@@ -27,6 +38,8 @@ export interface PollLoopOptions {
   election(): Promise<LeaderElection>;
   isWatching(): boolean;
   onStatus(status: LoopStatus): void;
+  /** The loop could not join the election (its database or token could not be had). */
+  onError(error: unknown): void;
   /** This tab follows and the player just came back to it: the polling tab should hurry. */
   onReturnWhileFollowing?(): void;
   clock?: Clock;
@@ -77,8 +90,8 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
     });
   }
 
-  /** Polls while leading; resolves 'auth' when a refused token must stop the loop. */
-  async function lead(signal: AbortSignal): Promise<'auth' | void> {
+  /** Polls while leading; resolves with a halt when the loop must stop until the game acts. */
+  async function lead(signal: AbortSignal): Promise<Halt | void> {
     leading = true;
     following = false;
     try {
@@ -88,7 +101,7 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
     }
   }
 
-  async function leadUntilDone(signal: AbortSignal): Promise<'auth' | void> {
+  async function leadUntilDone(signal: AbortSignal): Promise<Halt | void> {
     let consecutiveErrors = 0;
     let retryAfterMs: number | undefined;
     let drainNow = true;
@@ -117,11 +130,13 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
       if (drainNow) {
         options.onStatus({ status: 'polling' });
         try {
-          await options.drain(signal);
+          // Never held up by a drain that hangs: stopping ends the wait, and the lock is released.
+          await raceAbort(options.drain(signal), signal);
           consecutiveErrors = 0;
           retryAfterMs = undefined;
         } catch (error) {
-          if (error instanceof AuthError) return 'auth'; // retrying cannot help: wait for a new token
+          const halt = haltFor(error);
+          if (halt && !signal.aborted) return halt;
           consecutiveErrors++;
           retryAfterMs = error instanceof HttpError ? error.retryAfterMs : undefined;
         }
@@ -138,13 +153,19 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
     }
   }
 
-  /** The election needs the player's identity, which may need a token: retry until it comes. */
-  async function joinElection(signal: AbortSignal): Promise<LeaderElection | undefined> {
+  /**
+   * The election needs the player's database, which may need a token: a transient failure is
+   * retried with backoff, one that retrying cannot mend halts the loop; each is reported.
+   */
+  async function joinElection(signal: AbortSignal): Promise<LeaderElection | Halt | undefined> {
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        return await options.election();
-      } catch {
+        return await raceAbort(options.election(), signal);
+      } catch (error) {
         if (signal.aborted) break;
+        options.onError(error);
+        const halt = haltFor(error);
+        if (halt) return halt;
         const delayMs = fullJitterDelay(attempt, options.cadence.errorBackoff, options.random);
         options.onStatus({ status: 'backing-off', nextPollInMs: delayMs });
         await wait(delayMs, signal);
@@ -153,15 +174,16 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
     return undefined;
   }
 
-  async function campaign(signal: AbortSignal): Promise<'auth' | void> {
+  async function campaign(signal: AbortSignal): Promise<Halt | void> {
     const election = await joinElection(signal);
+    if (typeof election === 'string') return election;
     while (election && !signal.aborted) {
       if (!eligible()) {
         options.onStatus({ status: 'paused', reason: 'hidden' });
         await wait(undefined, signal);
         continue;
       }
-      let outcome = undefined as 'auth' | void; // set inside the lock's callback
+      let outcome = undefined as Halt | void; // set inside the lock's callback
       const follow = () => {
         following = true;
         options.onStatus({ status: 'following' });
@@ -170,7 +192,7 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
         outcome = await lead(leadership);
       });
       following = false;
-      if (outcome === 'auth') return 'auth';
+      if (outcome) return outcome;
     }
   }
 
@@ -186,13 +208,13 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
         }
         wakeUp?.(change);
       });
-      const ended = (outcome?: 'auth' | void) => {
+      const ended = (outcome?: Halt | void) => {
         if (controller !== current) return;
         controller = undefined;
         stopListening();
-        options.onStatus(outcome === 'auth' ? { status: 'paused', reason: 'auth' } : { status: 'stopped' });
+        options.onStatus(outcome ? { status: 'paused', reason: outcome } : { status: 'stopped' });
       };
-      // campaign() ends when stopped or paused for auth; should it ever fail, the loop must be restartable.
+      // campaign() ends when stopped or halted; should it ever fail, the loop must be restartable.
       campaign(current.signal).then(ended, () => ended());
     },
     stop() {
@@ -210,4 +232,11 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
       return leading;
     },
   };
+}
+
+/** Failures that retrying cannot mend: no usable token, or a database this page cannot use. */
+function haltFor(error: unknown): Halt | undefined {
+  if (error instanceof AuthError) return 'auth';
+  if (error instanceof StorageError && (error.reason === 'unavailable' || error.reason === 'versionchange')) return 'storage';
+  return undefined;
 }

@@ -1,5 +1,4 @@
 /** Pure wait decisions for retries: exponential backoff with full jitter, and Retry-After. */
-import { realClock, type Clock } from './clock';
 
 export interface BackoffPolicy {
   /** First retry waits up to this long. */
@@ -39,20 +38,4 @@ export function parseRetryAfter(header: unknown, now: number): number | undefine
   if (Number.isFinite(seconds)) return seconds >= 0 ? Math.round(seconds * 1000) : undefined;
   const date = Date.parse(header);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Resolves after `ms` on `clock`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal, clock: Clock = realClock): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clock.clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

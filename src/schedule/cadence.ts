@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from '../errors';
 import { fullJitterDelay, type BackoffPolicy } from './backoff';
+import { MAX_TIMER_MS } from './clock';
 
 export interface Cadence {
   /** Between drains in the foreground when nothing is watched: 60 s keeps an idle game at 60 requests an hour. */
@@ -30,11 +31,14 @@ export const DEFAULT_CADENCE: Cadence = {
 /** What a game may pass: any subset, nested backoff included. */
 export type CadenceOptions = Partial<Omit<Cadence, 'errorBackoff'>> & { errorBackoff?: Partial<BackoffPolicy> };
 
-/** A delay option: the default when undefined, else a finite number of ms, 0 or more. */
-function readDelay(name: string, value: unknown, fallback: number): number {
+/**
+ * A delay option: the default when undefined, else a number of ms from 0 to what one timer can
+ * hold (about 24.8 days): a longer one would fire at once, and the loop would spin.
+ */
+export function readDelay(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidArgumentError(`cadence.${name} must be a finite number of milliseconds, 0 or more`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
+    throw new InvalidArgumentError(`${name} must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
   }
   return value;
 }
@@ -47,14 +51,14 @@ export function resolveCadence(options: CadenceOptions = {}): Cadence {
   const defaults = DEFAULT_CADENCE;
   const backoff = options.errorBackoff ?? {};
   const cadence: Cadence = {
-    intervalMs: readDelay('intervalMs', options.intervalMs, defaults.intervalMs),
-    watchIntervalMs: readDelay('watchIntervalMs', options.watchIntervalMs, defaults.watchIntervalMs),
-    hiddenIntervalMs: options.hiddenIntervalMs == null ? null : readDelay('hiddenIntervalMs', options.hiddenIntervalMs, 0),
-    returnWatchMs: readDelay('returnWatchMs', options.returnWatchMs, defaults.returnWatchMs),
+    intervalMs: readDelay('cadence.intervalMs', options.intervalMs, defaults.intervalMs),
+    watchIntervalMs: readDelay('cadence.watchIntervalMs', options.watchIntervalMs, defaults.watchIntervalMs),
+    hiddenIntervalMs: options.hiddenIntervalMs == null ? null : readDelay('cadence.hiddenIntervalMs', options.hiddenIntervalMs, 0),
+    returnWatchMs: readDelay('cadence.returnWatchMs', options.returnWatchMs, defaults.returnWatchMs),
     errorBackoff: {
-      baseDelayMs: readDelay('errorBackoff.baseDelayMs', backoff.baseDelayMs, defaults.errorBackoff.baseDelayMs),
-      maxDelayMs: readDelay('errorBackoff.maxDelayMs', backoff.maxDelayMs, defaults.errorBackoff.maxDelayMs),
-      maxRetryAfterMs: readDelay('errorBackoff.maxRetryAfterMs', backoff.maxRetryAfterMs, defaults.errorBackoff.maxRetryAfterMs),
+      baseDelayMs: readDelay('cadence.errorBackoff.baseDelayMs', backoff.baseDelayMs, defaults.errorBackoff.baseDelayMs),
+      maxDelayMs: readDelay('cadence.errorBackoff.maxDelayMs', backoff.maxDelayMs, defaults.errorBackoff.maxDelayMs),
+      maxRetryAfterMs: readDelay('cadence.errorBackoff.maxRetryAfterMs', backoff.maxRetryAfterMs, defaults.errorBackoff.maxRetryAfterMs),
     },
   };
   const { baseDelayMs, maxDelayMs } = cadence.errorBackoff;

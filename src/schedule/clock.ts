@@ -8,8 +8,19 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** The longest delay a browser or Node timer holds; a longer one fires after about 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Real timers; a delay longer than one timer can hold is chained, so it never fires early. */
 export const realClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setTimeout(callback, ms) {
+    const handle = { timer: undefined as ReturnType<typeof setTimeout> | undefined };
+    const arm = (left: number) => {
+      handle.timer = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : callback()), Math.min(left, MAX_TIMER_MS));
+    };
+    arm(ms);
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout((handle as { timer?: ReturnType<typeof setTimeout> } | undefined)?.timer),
 };

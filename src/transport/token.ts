@@ -1,75 +1,167 @@
 /**
- * Where the player's token comes from. A function is asked again after a 401; concurrent
- * callers share one refresh. The token is held in memory only: never logged, never persisted.
+ * Where the player's token comes from. A function is asked again after a 401/403; concurrent
+ * callers share one call. The token is held in memory only: never logged, never persisted.
+ *
+ * The game's token function is foreign code that may hang (a login popup left open), throw, or
+ * return nothing: every wait for it honours the caller's signal and a timeout, `replace()` frees
+ * callers stuck on the old one, and every failure becomes an `AuthError` with the cause.
  */
+import { AuthError } from '../errors';
+import { realClock, type Clock } from '../schedule/clock';
+import { delay, raceAbort } from '../schedule/delay';
 
 export type TokenInput = string | (() => string | Promise<string>);
 
 export interface TokenSource {
-  /** The current token: fetched the first time, and fetched again when its JWT is about to expire. */
-  get(): Promise<string>;
+  /** The current token: fetched the first time, and fetched again shortly before its JWT expires. */
+  get(signal?: AbortSignal): Promise<string>;
   /**
    * A token other than `rejected`: the one another caller already refreshed to, or a new one
    * from the token function. Undefined when the token is a fixed string.
    */
-  refresh(rejected: string): Promise<string | undefined>;
-  /** Uses `input` from now on (the game's `setToken`). */
+  refresh(rejected: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** Uses `input` from now on (the game's `setToken`); callers waiting for the old input move on to it. */
   replace(input: TokenInput): void;
+  /** Forgets the cached token and any refusal: the next `get()` asks the token function again. */
+  retry(): void;
 }
 
 export interface TokenTiming {
-  now?: () => number;
+  clock?: Clock;
   /** A JWT whose `exp` is closer than this is refreshed before use, not after its 401. */
   refreshMarginMs?: number;
+  /** How long to wait for the token function before giving up with an AuthError. */
+  timeoutMs?: number;
 }
 
-export function createTokenSource(initial: TokenInput, { now = Date.now, refreshMarginMs = 30_000 }: TokenTiming = {}): TokenSource {
+export const DEFAULT_TOKEN_TIMEOUT_MS = 60_000;
+
+export function createTokenSource(
+  initial: TokenInput,
+  { clock = realClock, refreshMarginMs = 30_000, timeoutMs = DEFAULT_TOKEN_TIMEOUT_MS }: TokenTiming = {},
+): TokenSource {
   let input = initial;
   let current: Promise<string> | undefined;
   let refreshing: Promise<string> | undefined;
+  // Resolved by `replace()`, so that waits on the old input start over with the new one.
+  let replaced = signalOnce();
+  // Tokens never refreshed early again: tried once already, or judged expired by a device clock
+  // that disagrees with their issuer. The server's 401/403, not the player's clock, ends them.
+  const noEarlyRefresh = new Set<string>();
+  // Tokens fetched because another was refused. When the server refuses one of them too, the
+  // token function has had its chance: every caller gets the AuthError at once, so N requests
+  // in flight make one call, not N, until the game gives a new token or starts again.
+  const fetchedOnRefusal = new Set<string>();
+  let refusal: AuthError | undefined;
 
   const load = () => {
-    const loading = (async () => {
-      const token = typeof input === 'function' ? await input() : input;
-      if (typeof token !== 'string' || token.length === 0) throw new TypeError('the token function returned no token');
+    const from = input;
+    const call = (async () => {
+      let token: unknown;
+      try {
+        token = typeof from === 'function' ? await from() : from;
+      } catch (cause) {
+        throw cause instanceof AuthError ? cause : new AuthError('the token function failed', { cause });
+      }
+      if (typeof token !== 'string' || token.length === 0) throw new AuthError('the token function returned no token');
+      if (expiresWithin(token, marginFor(token), clock.now())) remember(noEarlyRefresh, token);
       return token;
     })();
+    const timeout = new AbortController();
+    const loading = Promise.race([
+      call,
+      delay(timeoutMs, { signal: timeout.signal, clock }).then(() => {
+        throw new AuthError(`the token function did not answer within ${Math.round(timeoutMs / 1000)} s`);
+      }),
+    ]).finally(() => timeout.abort());
     current = loading;
-    // A failed fetch is not cached: the next caller asks again.
-    loading.catch(() => current === loading && (current = undefined));
+    loading.catch(() => current === loading && (current = undefined)); // a failure is not cached
+    // A token that arrives after its timeout is still the freshest one there is.
+    call.then(
+      (token) => void (current === undefined && input === from && (current = Promise.resolve(token))),
+      () => undefined,
+    );
     return loading;
   };
 
+  /** Waits for `first`, unless the caller gives up; when the game replaces the input, for the new one. */
+  async function settle(first: Promise<string>, signal?: AbortSignal): Promise<string> {
+    for (let pending = first; ; pending = current ?? load()) {
+      const superseded = replaced.promise.then(() => undefined);
+      const outcome = await raceAbort(Promise.race([pending, superseded]), signal);
+      if (outcome !== undefined) return outcome;
+    }
+  }
+
+  const marginFor = (token: string) => {
+    const { exp, iat } = readJwtClaims(token);
+    // A short-lived token gets a proportionally short margin, or every request would refresh it.
+    return iat !== undefined && exp !== undefined ? Math.min(refreshMarginMs, ((exp - iat) * 1000) / 4) : refreshMarginMs;
+  };
+
   const source: TokenSource = {
-    async get() {
-      const token = await (current ?? load());
-      const { exp, iat } = readJwtClaims(token);
-      // A short-lived token gets a proportionally short margin, or every request would refresh it.
-      const margin = iat !== undefined && exp !== undefined ? Math.min(refreshMarginMs, ((exp - iat) * 1000) / 4) : refreshMarginMs;
-      if (typeof input !== 'function' || exp === undefined || exp * 1000 - now() >= margin) return token;
+    async get(signal) {
+      const token = await settle(current ?? load(), signal);
+      if (typeof input !== 'function' || noEarlyRefresh.has(token) || !expiresWithin(token, marginFor(token), clock.now())) {
+        return token;
+      }
+      remember(noEarlyRefresh, token);
       try {
-        return (await source.refresh(token)) ?? token;
-      } catch (error) {
-        // An early refresh that fails is no reason to drop a token that still works.
-        if (exp * 1000 <= now()) throw error;
-        current = Promise.resolve(token);
+        return (await source.refresh(token, signal)) ?? token;
+      } catch {
+        signal?.throwIfAborted();
+        // A failed early refresh is no reason to drop a token the server has not refused.
+        current ??= Promise.resolve(token);
         return token;
       }
     },
-    refresh: (rejected) => {
+    refresh(rejected, signal) {
       if (typeof input === 'string') return Promise.resolve(undefined);
+      if (fetchedOnRefusal.has(rejected)) refusal ??= new AuthError('the server refused a fresh token from the token function');
+      if (refusal) return Promise.reject(refusal);
       refreshing ??= (async () => {
         const latest = await current?.catch(() => undefined);
-        return latest !== undefined && latest !== rejected ? latest : load();
+        if (latest !== undefined && latest !== rejected) return latest;
+        const token = await load();
+        remember(fetchedOnRefusal, token);
+        return token;
       })().finally(() => (refreshing = undefined));
-      return refreshing;
+      return settle(refreshing, signal);
+    },
+    retry() {
+      current = undefined;
+      refusal = undefined;
+      fetchedOnRefusal.clear();
     },
     replace(next) {
       input = next;
-      current = undefined;
+      source.retry();
+      refreshing = undefined;
+      const previous = replaced;
+      replaced = signalOnce();
+      previous.resolve();
     },
   };
   return source;
+}
+
+/** A promise and the function that resolves it. */
+function signalOnce(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+/** Adds to a set that only ever needs its latest few entries. */
+function remember(set: Set<string>, token: string) {
+  if (set.size >= 8) set.clear();
+  set.add(token);
+}
+
+/** True when the JWT's `exp` is less than `marginMs` after `now`; false for tokens without one. */
+function expiresWithin(token: string, marginMs: number, now: number): boolean {
+  const { exp } = readJwtClaims(token);
+  return exp !== undefined && exp * 1000 - now < marginMs;
 }
 
 /** The claims this library reads from a JWT, without verifying it (the server does that). */
@@ -91,8 +183,8 @@ export function readJwtClaims(token: string): JwtClaims {
     const { sub, exp, iat } = claims as Record<string, unknown>;
     return {
       ...(typeof sub === 'string' || typeof sub === 'number' ? { sub: String(sub) } : {}),
-      ...(typeof exp === 'number' ? { exp } : {}),
-      ...(typeof iat === 'number' ? { iat } : {}),
+      ...(typeof exp === 'number' && Number.isFinite(exp) ? { exp } : {}),
+      ...(typeof iat === 'number' && Number.isFinite(iat) ? { iat } : {}),
     };
   } catch {
     return {};
