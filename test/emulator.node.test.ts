@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { planEvent } from '../src/events/parse';
-import { startEmulator, type Emulator } from '../src/emulator';
+import { NO_FAULTS, startEmulator, type Emulator } from '../src/emulator';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -119,5 +119,58 @@ describe('ids across restarts', () => {
     const again = await startEmulator();
     expect(buy(again).orderId).toBeGreaterThan(Math.max(...bought.map((p) => p.orderId)));
     await again.close();
+  });
+});
+
+describe('undocumented server behaviours, switched on', () => {
+  afterEach(() => emulator.setFaults(NO_FAULTS));
+  const events = (token: string, query = '') => api(`/events?project_id=${emulator.projectId}${query}`, { token });
+  const ack = (token: string, id: number) => api(`/events/${id}/processed?project_id=${emulator.projectId}`, { method: 'POST', token });
+
+  it('a server that ignores after_id lists from the oldest unprocessed event', async () => {
+    const token = emulator.issueToken('b1');
+    for (const sku of ['a', 'b', 'c']) emulator.purchase({ userId: 'b1', items: [{ sku, quantity: 1 }] });
+    const [first] = (await (await events(token)).json()).events;
+    expect((await (await events(token, `&after_id=${first.id}`)).json()).events[0].id).toBeGreaterThan(first.id);
+    emulator.setFaults({ ignoreAfterId: true });
+    expect((await (await events(token, `&after_id=${first.id}`)).json()).events[0].id).toBe(first.id);
+  });
+
+  it.each([200, 204, 404] as const)('acks of unknown and already-acked ids can answer %i', async (status) => {
+    const token = emulator.issueToken('b2');
+    const [id] = emulator.purchase({ userId: 'b2', items: [{ sku: 'a', quantity: 1 }] }).eventIds;
+    expect((await ack(token, id!)).status).toBe(204);
+    expect((await ack(token, id!)).status).toBe(204); // today: an already-acked id
+    expect((await ack(token, 1)).status).toBe(404); // today: an unknown id
+    emulator.setFaults({ repeatAckStatus: status, unknownAckStatus: status });
+    for (const answer of [await ack(token, id!), await ack(token, 1)]) {
+      expect(answer.status).toBe(status);
+      if (status === 404) expect(await answer.json()).toEqual({ error: { code: '404', description: expect.any(String) } });
+    }
+    expect(emulator.state('b2').events.find((event) => event.id === id)).toMatchObject({ processed: true });
+  });
+
+  it('a server that answers a bad or expired token with 403', async () => {
+    emulator.setFaults({ authFailureStatus: 403 });
+    for (const token of [emulator.issueToken('b3', -10), `${emulator.issueToken('b3')}x`, '']) {
+      const answer = await events(token);
+      expect(answer.status).toBe(403);
+      expect(await answer.json()).toEqual({ error: { code: '403', description: expect.any(String) } });
+    }
+    expect((await events(emulator.issueToken('b3'))).status).toBe(200);
+  });
+
+  it('takes the switches over HTTP, validated, and reports them', async () => {
+    const switches = { ignoreAfterId: true, repeatAckStatus: 200, unknownAckStatus: 204, authFailureStatus: 403 };
+    expect((await post('/__emulator/faults', switches)).status).toBe(200);
+    expect(await (await api('/__emulator/faults')).json()).toMatchObject(switches);
+    for (const bad of [{ ignoreAfterId: 'yes' }, { repeatAckStatus: 500 }, { unknownAckStatus: '404' }, { authFailureStatus: 400 }, { ignoreAfterID: true }]) {
+      const answer = await post('/__emulator/faults', bad);
+      expect(answer.status).toBe(400);
+      expect((await answer.json()).error.description).toContain(Object.keys(bad)[0]);
+    }
+    expect(() => emulator.setFaults({ authFailureStatus: 500 as 401 })).toThrow(/authFailureStatus/);
+    expect(await (await api('/__emulator/faults')).json()).toMatchObject(switches);
+    expect(emulator.setFaults(NO_FAULTS)).toMatchObject({ ignoreAfterId: false, repeatAckStatus: 204, unknownAckStatus: 404, authFailureStatus: 401 });
   });
 });

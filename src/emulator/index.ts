@@ -1,5 +1,6 @@
 /** xsolla-getupdates/emulator: the local GetUpdates server (Node only). */
 export { startEmulator, type Emulator, type EmulatorOptions } from './server';
-export { NO_FAULTS, type Faults, type PurchaseRequest } from './state';
+export { NO_FAULTS, type AckStatus, type Faults } from './faults';
+export type { PurchaseRequest } from './state';
 export { getUpdatesEmulator } from './vite';
 export { paidEventData, refundEventData, type Purchase, type PurchaseItem, type WebhookMode } from './payloads';

@@ -10,7 +10,8 @@ import { answerFailure, pathnameOf, readJson, refuseSocket, searchParamsOf, send
 import { EmulatorInputError, requireExpiresInS, requireUserId } from './input';
 import { createOrderStatusHub, ORDER_STATUS_PATH } from './order-status';
 import { signJwt, verifyJwt } from './jwt';
-import { createWorld, type Faults, type PurchaseRequest, type World } from './state';
+import type { AckStatus, Faults } from './faults';
+import { createWorld, type PurchaseRequest, type World } from './state';
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -110,21 +111,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return sendError(response, faults.status, 'Injected fault', headers);
     }
     const claims = verifyJwt(bearer(request) ?? '', secret, Date.now() / 1000);
-    if (!claims || typeof claims.sub !== 'string') return sendError(response, 401, 'Invalid or expired token');
+    if (!claims || typeof claims.sub !== 'string') return sendError(response, faults.authFailureStatus, 'Invalid or expired token');
     if (query.get('project_id') !== String(projectId)) return sendError(response, 400, `project_id must be ${projectId}`);
 
     if (ack) {
-      if (!world.markProcessed(claims.sub, Number(ack[1]))) return sendError(response, 404, 'No such event');
+      const outcome = world.markProcessed(claims.sub, Number(ack[1]));
+      if (outcome === 'unknown') return answerAck(response, faults.unknownAckStatus, 'No such event');
       // The ack is recorded; the client just never hears so.
       if (Math.random() < faults.dropAckResponseRate) {
         world.stats.droppedAckResponses++;
         return void response.socket?.destroy();
       }
-      return send(response, 204);
+      return answerAck(response, outcome === 'repeat' ? faults.repeatAckStatus : 204, 'Event already processed');
     }
     const types = query.getAll('types').flatMap((value) => value.split(',')).filter(Boolean);
     const events = world.listUnprocessed(claims.sub, {
-      afterId: Number(query.get('after_id') ?? 0) || 0,
+      afterId: faults.ignoreAfterId ? 0 : Number(query.get('after_id') ?? 0) || 0,
       types: types.length > 0 ? types : undefined,
       limit: pageSize,
     });
@@ -178,6 +180,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         server.closeAllConnections();
       }),
   };
+}
+
+/** An ack's answer: 204 empty, 200 with an empty object, 404 with why (`description`). */
+function answerAck(response: ServerResponse, status: AckStatus, description: string) {
+  if (status === 404) return sendError(response, 404, description);
+  return send(response, status, status === 200 ? {} : undefined);
 }
 
 function bearer(request: IncomingMessage): string | undefined {

@@ -1,9 +1,11 @@
 /** The emulator's in-memory world: players' events, their orders, and the faults to inject. */
+import { applyFaults, NO_FAULTS, type Faults } from './faults';
 import { createIdSource } from './ids';
 import { EmulatorInputError, requireItems, requireJsonData, requireOrderId, requireObject, requireProjectId, requireUserId } from './input';
 import { paidEventData, refundEventData, type Purchase, type PurchaseItem, type WebhookMode } from './payloads';
 
 export { EmulatorInputError } from './input';
+export { NO_FAULTS, type Faults } from './faults';
 
 export interface EmulatedEvent {
   id: number;
@@ -14,21 +16,6 @@ export interface EmulatedEvent {
   processed: boolean;
   processedAt?: string;
 }
-
-export interface Faults {
-  /** Share of Events API requests (0..1) answered with `status` instead of served. */
-  errorRate: number;
-  /** Delay added before every Events API response. */
-  latencyMs: number;
-  /** Status of injected failures (default 503). */
-  status: number;
-  /** Retry-After seconds sent with injected failures (null clears it). */
-  retryAfterS?: number | null;
-  /** Share of acks recorded and then answered with a dropped connection. */
-  dropAckResponseRate: number;
-}
-
-export const NO_FAULTS: Faults = { errorRate: 0, latencyMs: 0, status: 503, dropAckResponseRate: 0 };
 
 export interface PurchaseRequest {
   userId: string;
@@ -94,15 +81,14 @@ export function createWorld(projectId: number) {
         .slice(0, limit);
     },
 
-    /** Marks one of the player's events processed; false when the player has no such event. */
-    markProcessed(userId: string, eventId: number): boolean {
+    /** Marks one of the player's events processed, and says whether it was already. */
+    markProcessed(userId: string, eventId: number): 'acked' | 'repeat' | 'unknown' {
       const event = events.find((candidate) => candidate.id === eventId && candidate.userId === userId);
-      if (!event) return false;
-      if (!event.processed) {
-        event.processed = true;
-        event.processedAt = new Date().toISOString();
-      }
-      return true;
+      if (!event) return 'unknown';
+      if (event.processed) return 'repeat';
+      event.processed = true;
+      event.processedAt = new Date().toISOString();
+      return 'acked';
     },
 
     state(userId: string) {
@@ -119,14 +105,7 @@ export function createWorld(projectId: number) {
     },
     stats,
     setFaults(update: Partial<Faults>) {
-      const next = { ...faults, ...update };
-      if (next.retryAfterS === undefined || next.retryAfterS === null) delete next.retryAfterS;
-      else if (typeof next.retryAfterS !== 'number' || !(next.retryAfterS >= 0)) throw new EmulatorInputError('retryAfterS must be a non-negative number or null');
-      const rates = [next.errorRate, next.dropAckResponseRate];
-      if (rates.some((rate) => typeof rate !== 'number' || !(rate >= 0 && rate <= 1))) throw new EmulatorInputError('rates must be numbers from 0 to 1');
-      if (typeof next.latencyMs !== 'number' || !(next.latencyMs >= 0)) throw new EmulatorInputError('latencyMs must be a non-negative number');
-      if (!Number.isInteger(next.status) || next.status < 400 || next.status > 599) throw new EmulatorInputError('status must be an HTTP error status');
-      faults = next;
+      faults = applyFaults(faults, update);
       return faults;
     },
   };
