@@ -107,11 +107,21 @@ byId('products').replaceChildren(
   }),
 );
 
+// The socket may tell an order's statuses before the purchase request returns: those lines wait
+// for the purchase line, so the log reads in the order things happened.
+let purchasesInFlight = 0;
+const heldStatuses: Array<() => void> = [];
+const releaseHeldStatuses = () => purchasesInFlight === 0 && heldStatuses.splice(0).forEach((logStatus) => logStatus());
+
 async function buy(product: Product, button: HTMLButtonElement) {
   button.disabled = true;
+  purchasesInFlight++;
   try {
-    const { orderId } = await admin<{ orderId: number }>('purchase', { userId, items: product.items, mode: modeSelect.value });
+    const { orderId } = await admin<{ orderId: number }>('purchase', { userId, items: product.items, mode: modeSelect.value }).finally(
+      () => purchasesInFlight--,
+    );
     log('purchase', `order #${orderId} paid (${modeSelect.value} webhooks): ${product.name}`);
+    releaseHeldStatuses();
     awaiting.set(String(orderId), product);
     void renderOrders();
     button.disabled = false;
@@ -120,6 +130,7 @@ async function buy(product: Product, button: HTMLButtonElement) {
     log('delivered', `order #${orderId} is ${order.status}`);
   } catch (error) {
     log('error', describeError(error));
+    releaseHeldStatuses();
   } finally {
     button.disabled = false;
     void refresh();
@@ -187,7 +198,9 @@ client.on('status', (event) => {
 });
 client.on('orderStatus', ({ orderId, status }) => {
   pushed.set(orderId, status);
-  log('orderStatus', `order #${orderId} is ${status} (WebSocket)`);
+  const logStatus = () => log('orderStatus', `order #${orderId} is ${status} (WebSocket)`);
+  if (purchasesInFlight > 0) heldStatuses.push(logStatus);
+  else logStatus();
   void renderOrders();
 });
 client.on('granted', ({ orderId, items }) => log('granted', `order #${orderId}: ${describeItems(items)}`));

@@ -155,7 +155,10 @@ describe('the demo shop', () => {
     const page = await openGame(await newContext(), userId);
     await page.getByTestId('buy-gold').click();
     await expectBalances(page, { gold: 500 });
-    await expect.poll(async () => (await logEntries(page, 'orderStatus')).join(' ')).toMatch(/is new.*is paid.*is done|is done.*is paid.*is new/);
+    await expect.poll(async () => (await logEntries(page, 'orderStatus')).join(' ')).toMatch(/is done.*is paid.*is new/);
+    // The log reads in the order things happened: the purchase, then its statuses (newest on top).
+    const kinds = await page.locator('[data-testid="log"] li').evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.kind));
+    expect(kinds.filter((kind) => kind === 'purchase' || kind === 'orderStatus')).toEqual(['orderStatus', 'orderStatus', 'orderStatus', 'purchase']);
     await page.getByTestId('push').uncheck();
     await page.waitForURL(/push=off/);
     await page.getByTestId('buy-gold').click();
