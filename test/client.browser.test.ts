@@ -107,6 +107,21 @@ describe('in the browser', () => {
     for (const { client } of followers) await vi.waitFor(async () => expect(await client.inventory.order(orderId)).toMatchObject({ status: 'granted' }));
   });
 
+  it('a tab stuck on a token function that never answers gives the lead up at stop(), and another tab polls', async () => {
+    const userId = newPlayer();
+    const stuck = countedTab(userId, { userId, token: () => new Promise<string>(() => {}), cadence: { intervalMs: 100 } });
+    stuck.client.start();
+    await vi.waitFor(() => expect(stuck.statuses.at(-1)).toBe('polling'));
+    const other = countedTab(userId, { cadence: { intervalMs: 100 } });
+    other.client.start();
+    await vi.waitFor(() => expect(other.statuses.at(-1)).toBe('following'));
+    stuck.client.stop();
+    await vi.waitFor(() => expect(other.gets).toBeGreaterThan(0), { timeout: 1000 });
+    const { orderId } = await buy(userId, [{ sku: 'gold', quantity: 2 }]);
+    await vi.waitFor(async () => expect(await other.client.inventory.order(orderId)).toMatchObject({ status: 'granted' }));
+    expect(await stuck.client.inventory.balance('gold')).toBe(2); // the stuck tab still reads the shared ledger
+  });
+
   it('a following tab that watches an order makes the polling tab hurry', async () => {
     const userId = newPlayer();
     const leader = countedTab(userId, { cadence: { intervalMs: 60_000, watchIntervalMs: 100 } });
