@@ -21,6 +21,7 @@ export {
   ProtocolError,
   StorageError,
   StorageFullError,
+  type StorageFailure,
 } from './errors';
 export { DEFAULT_RETENTION, type Retention } from './ledger/retention';
 export { parseEvent, planEvent } from './events/parse';
