@@ -13,6 +13,7 @@ import { openDatabase, STORE_NAMES } from '../../src/store/database';
 import { createInventory } from '../../src/store/inventory';
 
 const DAY = 86_400_000;
+const PAID_AT = '2026-11-22T00:00:00Z';
 
 export async function benchStorage(eventCount: number) {
   const factory = new IDBFactory();
@@ -27,10 +28,12 @@ export async function benchStorage(eventCount: number) {
       transactionId: 500_000 + order,
       items: [{ sku: 'gold', quantity: 100 }],
       mode: order % 2 ? 'separate' : 'combined',
-      paidAt: '2026-11-22T00:00:00Z',
+      paidAt: PAID_AT,
     };
-    for (const data of paidEventData(purchase)) events.push(parseEvent({ id: events.length + 1, data }, '308077') as ParsedEvent);
+    for (const data of paidEventData(purchase)) events.push(parseEvent({ id: events.length + 1, created_at: PAID_AT, data }, '308077') as ParsedEvent);
   }
+  // Compaction measures age by the server's clock too: one event a month later tells it the time.
+  events.push(parseEvent({ id: events.length + 1, created_at: new Date(Date.parse(PAID_AT) + 31 * DAY).toISOString(), data: { notification_type: 'user_validation' } }, '308077') as ParsedEvent);
   for (let i = 0; i < events.length; i += 50) {
     const batch = events.slice(i, i + 50);
     await inventory.applyBatch(batch, 0);
