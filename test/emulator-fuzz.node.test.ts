@@ -261,7 +261,9 @@ describe('fuzzing every endpoint', { timeout: 20_000 }, () => {
     );
     // A websocket upgrade without a key, or with a bad version: refused, not fatal.
     const broken = `GET /connection/websocket HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 99\r\n\r\n`;
-    expect(statusLine(await rawExchange(port, broken, { untilHead: true }))).toMatch(/^HTTP\/1\.1 4\d\d /);
+    const refused = await rawExchange(port, broken);
+    expect(statusLine(refused)).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: '400', description: expect.stringContaining('Sec-WebSocket') } });
     await expectPurchaseEndToEnd(emulator.url, 'after-raw-garbage');
   });
 

@@ -27,6 +27,8 @@ export interface OrderStatusHub {
 
 export function createOrderStatusHub(authenticate: (token: unknown) => string | undefined, projectId: number): OrderStatusHub {
   const wss = new WebSocketServer({ noServer: true });
+  // A handshake ws refuses (no key, bad version, not GET) is answered in the emulator's error shape.
+  wss.on('wsClientError', (error, socket) => refuseSocket(socket, error.message === 'Invalid HTTP method' ? 405 : 400, error.message));
   const sockets = new Map<string, Set<WebSocket>>();
   const history = new Map<string, Publication[]>();
   const channelOf = (userId: string) => `orders#${userId}`;
