@@ -31,6 +31,6 @@ export type { PollReport } from './poll/drain';
 export { DEFAULT_CADENCE, type Cadence, type CadenceOptions } from './schedule/cadence';
 export { realClock, type Clock } from './schedule/clock';
 export { XSOLLA_ORDER_STATUS_URL, type OrderStatusOptions, type OrderStatusUpdate } from './push/order-status';
-export type { EventOutcome, EventRecord, Order } from './store/inventory';
+export type { EventOutcome, EventRecord, Order } from './ledger/records';
 export { DEFAULT_BASE_URL } from './transport/http';
 export type { TokenInput } from './transport/token';

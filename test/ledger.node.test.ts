@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { balanceDelta, mergeOrders, newOrder, transition, type OrderRecord } from '../src/ledger/order';
 import { DEFAULT_RETENTION, isExpiredEvent, isExpiredOrder } from '../src/ledger/retention';
-import type { EventRecord } from '../src/store/inventory';
+import type { EventRecord } from '../src/ledger/records';
 
 const lines = [{ sku: 'gold', quantity: 100 }, { sku: 'sword', quantity: 1 }];
 const keys = { orderId: '1', transactionId: '501' };

@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../src/events/parse';
 import type { ParsedEvent } from '../src/events/plan';
 import { openDatabase } from '../src/store/database';
-import { createInventory, type AppliedEvent } from '../src/store/inventory';
+import type { AppliedEvent } from '../src/ledger/records';
+import { createInventory } from '../src/store/inventory';
 import * as x from './fixtures/xsolla';
 
 /** Built without recursion, as a JSON parser would hand it over. */

@@ -1,95 +1,29 @@
-/** The public facade: wires transport, ledger, drain and loop together behind one object. */
-import mitt, { type Handler } from 'mitt';
-import type { AxiosInstance } from 'axios';
-import { AuthError, GetUpdatesError, HttpError, InvalidArgumentError, StorageError } from '../errors';
+/**
+ * The public facade: wires the transport, the session (ledger, tabs, election), the drain, the
+ * loop, watches and the order-status hint behind one object. It decides nothing itself: each
+ * of those says what it does in its own module.
+ */
+import mitt from 'mitt';
+import { AuthError, GetUpdatesError, InvalidArgumentError, StorageError } from '../errors';
+import type { Inventory } from '../store/inventory';
 import { drain, type PollReport } from '../poll/drain';
 import { createPollLoop } from '../poll/loop';
-import { nextPoll, type CadenceOptions } from '../schedule/cadence';
-import type { Clock } from '../schedule/clock';
-import { delay, raceAbort } from '../schedule/delay';
-import { openOrderStatusChannel, type OrderStatusUpdate, type OrderStatusChannel, type OrderStatusOptions } from '../push/order-status';
-import { openDatabase } from '../store/database';
-import { createInventory, type EventRecord, type Inventory, type Order } from '../store/inventory';
+import { createSharedDrain } from '../poll/shared-drain';
+import { createPushHint } from '../push/hint';
+import type { OrderStatusUpdate } from '../push/order-status';
+import { raceAbort } from '../schedule/delay';
+import { browserSignals } from '../schedule/signals';
+import type { TabChannel } from '../tabs/broadcast';
 import { createTransport } from '../transport/http';
 import { bindToOnePlayer } from '../transport/player';
-import { createTokenSource, readJwtClaims, type TokenInput } from '../transport/token';
-import { openTabChannel, type TabChannel } from '../tabs/broadcast';
-import { createLeaderElection, pageLocks, type LeaderElection } from '../tabs/leader';
-import type { Retention } from '../ledger/retention';
-import { browserSignals, type EnvironmentSignals } from '../schedule/signals';
-import { emissionsFor, SHARED_EVENT_SHAPES, type ClientEvents, type SharedEvents } from './events';
+import { createTokenSource, type TokenInput } from '../transport/token';
+import type { GetUpdatesClient, GetUpdatesClientOptions, StorageReport } from './api';
+import { createHandlerGuard, emissionsFor, type ClientEvents } from './events';
 import { readOrderId, resolveOptions } from './options';
+import { closedError, createSessionOpener } from './session';
+import { createWatches } from './watch';
 
-export interface GetUpdatesClientOptions {
-  /** Your Xsolla project id. */
-  projectId: number | string;
-  /** The player's JWT, or a (async) function returning it; the function is called again after a 401. */
-  token: TokenInput;
-  /** Defaults to Xsolla's `https://getupdate.xsolla.com`; the emulator's URL in development. */
-  baseUrl?: string;
-  /** Scopes the local database; defaults to the JWT's `sub`. */
-  userId?: string;
-  /** Your own axios instance (adapters, interceptors). */
-  http?: AxiosInstance;
-  /** The IndexedDB factory; defaults to `globalThis.indexedDB` (pass fake-indexeddb in Node). */
-  indexedDB?: IDBFactory;
-  cadence?: CadenceOptions;
-  /** Prefix of the database name; the full name adds project and user. */
-  dbName?: string;
-  /** Retries of one GET after its first failure (default 3, at most 10); an ack is retried by the next drain. */
-  retries?: number;
-  /** How long to wait for the token function before giving up with an AuthError (default 60 s). */
-  tokenTimeoutMs?: number;
-  /** Visibility, online and focus signals; the page's own by default (see `manualSignals`). */
-  signals?: EnvironmentSignals;
-  /** Web Locks used to elect one polling tab; `navigator.locks` by default, `null` to let every tab poll. */
-  locks?: LockManager | null;
-  /** How long the ledger keeps acked event records and closed orders (see the README). */
-  retention?: Partial<Retention>;
-  /** The loop's time; the real clock by default (a simulated one in benchmarks and tests). */
-  clock?: Clock;
-  /**
-   * Listen to Xsolla's order-status WebSocket while started: a `paid` or `done` status drains
-   * at once, so the reward lands one round trip after payment while polling stays slow.
-   * `true` for Xsolla's URL; `{ url }` for the emulator's.
-   */
-  orderStatus?: boolean | OrderStatusOptions;
-}
-
-/** Reads and the one write a game makes on the local inventory. */
-export type InventoryApi = Pick<Inventory, 'balance' | 'balances' | 'order' | 'orders' | 'event' | 'consume'>;
-
-export interface GetUpdatesClient {
-  on<K extends keyof ClientEvents>(type: K, handler: Handler<ClientEvents[K]>): void;
-  off<K extends keyof ClientEvents>(type: K, handler?: Handler<ClientEvents[K]>): void;
-  /** Starts the polling loop (a no-op when running). After an auth pause, starts it again. */
-  start(): void;
-  /** Replaces the token (or token function), and resumes a loop that an AuthError paused. */
-  setToken(token: TokenInput): void;
-  stop(): void;
-  /** One full drain now; concurrent calls share a drain, and one more runs after it if needed. */
-  pollNow(options?: { signal?: AbortSignal }): Promise<PollReport>;
-  /**
-   * Resolves with the order once it is granted, revoked or voided. Meanwhile the poller (this
-   * tab's loop or another tab's) uses the watch cadence, or this call polls at it if none runs.
-   */
-  watchOrder(orderId: string | number, options?: { signal?: AbortSignal }): Promise<Order>;
-  readonly inventory: InventoryApi;
-  /** Whether the browser promised to keep this origin's storage, and how full it is. */
-  storage(): Promise<{ persisted?: boolean; usageBytes?: number; quotaBytes?: number }>;
-  /** Stops polling and closes the database. */
-  close(): Promise<void>;
-}
-
-const SETTLED: ReadonlySet<Order['status']> = new Set(['granted', 'revoked', 'voided']);
-/** How long one watch hint keeps the polling tab fast; a watching tab renews it every watch interval. */
-const WATCH_HINT_MS = 5_000;
-/** No hint from another tab keeps this one fast for longer than this (it may be renewed). */
-const MAX_REMOTE_WATCH_MS = 60_000;
-/** Xsolla: after 5 minutes without news on the socket, short-poll. */
-const PUSH_SILENCE_MS = 5 * 60_000;
-/** After a `paid`/`done` status, poll at the watch cadence this long, in case the event lags. */
-const AFTER_PAID_WATCH_MS = 10_000;
+export type { GetUpdatesClient, GetUpdatesClientOptions, InventoryApi, StorageReport } from './api';
 
 export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpdatesClient {
   const { projectId, baseUrl, retries, cadence, retention, clock, tokenTimeoutMs } = resolveOptions(options);
@@ -97,38 +31,30 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   const guard = createHandlerGuard((error) => emitter.emit('error', { error, phase: 'handler' }));
   const tokens = bindToOnePlayer(createTokenSource(options.token, { clock, timeoutMs: tokenTimeoutMs }));
   const transport = createTransport({ baseUrl, projectId, tokens, http: options.http, retries });
+  const lifetime = new AbortController();
+  let closed = false;
+  let startedByGame = false;
+  let pausedForAuth = false;
+  // Bumped by setToken(): a drain refused with an older token is tried once more with the new one.
+  let tokenVersion = 0;
+  // The failure behind the latest drain error: what a halted loop rejects pending watches with.
+  let lastFailure: unknown;
 
-  let opening: Promise<{ userId: string; store: Inventory; tabs: TabChannel; election: LeaderElection }> | undefined;
-  const open = () => {
-    if (closed) return Promise.reject(closedError());
-    return (opening ??= openInventory().catch((error: unknown) => {
-      opening = undefined; // a later call tries again (token fetched, storage back)
-      throw error;
-    }));
-  };
-  const inventory = async () => (await open()).store;
-
-  async function openInventory() {
-    const userId = options.userId ?? readJwtClaims(await tokens.get(lifetime.signal)).sub;
-    if (!userId) throw new InvalidArgumentError('userId is required when the token is not a JWT with a "sub"');
-    const factory = options.indexedDB ?? globalThis.indexedDB;
-    if (!factory) throw new StorageError('IndexedDB is not available here: pass the indexedDB option', { reason: 'unavailable' });
-    const name = `${options.dbName ?? 'xsolla-getupdates'}:${projectId}:${userId}`;
-    const tabs = openTabChannel<SharedEvents>(name, {
-      shared: SHARED_EVENT_SHAPES,
+  const session = createSessionOpener({
+    projectId,
+    userId: options.userId,
+    dbName: options.dbName,
+    indexedDB: options.indexedDB,
+    locks: options.locks,
+    tokens,
+    retention,
+    clock,
+    signal: lifetime.signal,
+    fromOtherTabs: {
       emission: ([type, payload]) => emitter.emit(type, (type === 'changed' ? { ...payload, source: 'other-tab' } : payload) as never),
-      watchHint(until) {
-        const wasWatching = isWatching();
-        // A hint is bounded: no message, however odd, pins this tab to fast polling.
-        remoteWatchUntil = Math.max(remoteWatchUntil, Math.min(until, clock.now() + MAX_REMOTE_WATCH_MS));
-        if (!wasWatching) loop.wake();
-      },
-    });
-    const election = createLeaderElection(name, options.locks === undefined ? pageLocks() : options.locks);
-    // Ask the browser not to evict the ledger under storage pressure; refusal is not an error.
-    void globalThis.navigator?.storage?.persist?.().catch(() => undefined);
-    return { userId, store: createInventory(openDatabase(factory, name)), tabs, election };
-  }
+      watchHint: (until) => watches.hintFrom(until),
+    },
+  });
 
   /** Fires committed changes here and in the player's other tabs. */
   function announce(emissions: ReadonlyArray<readonly [keyof ClientEvents, unknown]>, tabs: TabChannel) {
@@ -136,9 +62,10 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     tabs.share(emissions);
   }
 
-  async function runDrain(signal?: AbortSignal): Promise<PollReport> {
+  const shared = createSharedDrain(async () => {
+    const signal = lifetime.signal;
     try {
-      const { store, tabs } = await open();
+      const { store, tabs, compactOnce } = await session.open();
       const report = await drain(
         {
           transport,
@@ -151,201 +78,101 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         },
         signal,
       );
-      if (!compacted) {
-        // Once a session is plenty (the ledger grows by a few records per purchase); a failed
-        // compaction is tried again after the next drain.
-        await store.compact(clock.now(), retention).then(
-          () => (compacted = true),
-          (error: unknown) => emitter.emit('error', { error, phase: 'poll' }),
-        );
-      }
+      await compactOnce().catch((error: unknown) => emitter.emit('error', { error, phase: 'poll' }));
       return report;
     } catch (error) {
-      if (!signal?.aborted) emitter.emit('error', { error, phase: 'poll' });
+      if (!signal.aborted) {
+        lastFailure = error;
+        emitter.emit('error', { error, phase: 'poll' });
+      }
       throw error;
     }
-  }
-  let compacted = false;
+  });
+  const drainShared = () => (closed ? Promise.reject(closedError()) : shared.run());
 
-  // Concurrent callers share the drain in flight; a call made during it gets one more drain
-  // after it, so an event paid mid-drain is not missed.
-  let inflight: Promise<PollReport> | undefined;
-  let queued: Promise<PollReport> | undefined;
-  function sharedDrain(): Promise<PollReport> {
-    if (closed) return Promise.reject(closedError());
-    if (!inflight) {
-      inflight = runDrain(lifetime.signal).finally(() => (inflight = undefined));
-      return inflight;
-    }
-    queued ??= inflight.catch(() => undefined).then(() => {
-      queued = undefined;
-      return sharedDrain();
-    });
-    return queued;
-  }
-
-  // Orders watched here, and until when another tab asked the polling tab to watch for it.
-  let watchers = 0;
-  let remoteWatchUntil = 0;
-  // A healthy order-status channel tells when to look, so a watch needs no fast polling; after
-  // a dropped socket or 5 minutes of silence (Xsolla's own advice) polling takes over again.
-  let push: OrderStatusChannel | undefined;
-  const pushCovers = () => push !== undefined && push.healthy && clock.now() - push.lastHeardAt < PUSH_SILENCE_MS;
-  const isWatching = () => (watchers > 0 && !pushCovers()) || clock.now() < remoteWatchUntil;
-  let closed = false;
-  const lifetime = new AbortController();
-  let tokenVersion = 0;
   const loop = createPollLoop({
     async drain() {
       const version = tokenVersion;
       try {
-        return await sharedDrain();
+        return await drainShared();
       } catch (error) {
         // setToken() was called while this drain failed: its token has not been tried yet.
-        if (error instanceof AuthError && version !== tokenVersion) return sharedDrain();
+        if (error instanceof AuthError && version !== tokenVersion) return drainShared();
         throw error;
       }
     },
     cadence,
     signals: options.signals ?? browserSignals(),
-    election: async () => (await open()).election,
-    isWatching,
+    election: async () => (await session.open()).election,
+    isWatching: () => watches.isWatching(),
     clock,
-    onStatus: (status) => {
+    onStatus(status) {
       pausedForAuth = status.status === 'paused' && status.reason === 'auth';
-      // With no usable token the socket would only keep asking for one: it reopens on resume.
-      if (pausedForAuth) closePush();
+      if (status.status === 'paused' && (status.reason === 'auth' || status.reason === 'storage')) {
+        startedByGame = false;
+        push.stop(); // with no usable token the socket would only keep asking for one
+        watches.haltAll(lastFailure);
+      }
       emitter.emit('status', status);
     },
-    onError: (error) => emitter.emit('error', { error, phase: 'poll' }),
+    onError(error) {
+      lastFailure = error;
+      emitter.emit('error', { error, phase: 'poll' });
+    },
     onReturnWhileFollowing: () =>
-      void open()
+      void session
+        .open()
         .then(({ tabs }) => tabs.hintWatch(clock.now() + cadence.returnWatchMs))
         .catch(() => undefined),
   });
-  let pausedForAuth = false;
 
-  async function watchOrder(orderId: string | number, { signal }: { signal?: AbortSignal } = {}): Promise<Order> {
-    const id = readOrderId(orderId);
-    const stop = signal ? AbortSignal.any([signal, lifetime.signal]) : lifetime.signal;
-    const { store, tabs, election } = await open();
-    const settled = async () => {
-      const order = await store.order(id);
-      return order && SETTLED.has(order.status) ? order : undefined;
-    };
-    watchers++;
-    loop.wake();
-    let consecutiveErrors = 0;
-    let retryAfterMs: number | undefined;
-    try {
-      for (;;) {
-        stop.throwIfAborted();
-        const before = await settled();
-        if (before) return before;
-        if (loop.leading || (await election.otherLeads())) {
-          // A poller runs (this tab's loop, fast while watched, or another tab's after a hint):
-          // it owns pacing and backoff; this only looks in the shared ledger when it reports news.
-          if (!loop.leading) tabs.hintWatch(clock.now() + WATCH_HINT_MS);
-          await nextChange(cadence.watchIntervalMs, stop);
-          continue;
-        }
-        try {
-          await raceAbort(sharedDrain(), stop);
-          consecutiveErrors = 0;
-          retryAfterMs = undefined;
-        } catch (error) {
-          if (error instanceof AuthError || stop.aborted) throw error;
-          consecutiveErrors++;
-          retryAfterMs = error instanceof HttpError ? error.retryAfterMs : undefined;
-        }
-        const after = await settled();
-        if (after) return after;
-        // Nobody else polls: pace this watch like the loop would, backoff and Retry-After included.
-        const decision = nextPoll({ visible: true, online: true, watching: true, consecutiveErrors, retryAfterMs }, cadence);
-        await delay(decision.status === 'paused' ? cadence.watchIntervalMs : decision.delayMs, { signal: stop, clock });
-      }
-    } finally {
-      watchers--;
-    }
-  }
+  const push = createPushHint(options.orderStatus, {
+    projectId,
+    userId: async () => (await session.open()).userId,
+    tokens,
+    clock,
+    wanted: () => !closed && loop.running,
+    onStatus(status: OrderStatusUpdate) {
+      emitter.emit('orderStatus', status);
+      if (status.status === 'paid' || status.status === 'done') watches.afterPaid();
+    },
+    onLost: () => loop.wake(),
+    onError: (error) => emitter.emit('error', { error, phase: 'poll' }),
+  });
 
-  /** Resolves on the next `changed` (here or from another tab) or after `ms`; rejects on abort. */
-  function nextChange(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        clock.clearTimeout(timer);
-        emitter.off('changed', done);
-        signal.removeEventListener('abort', aborted);
-        resolve();
-      };
-      const aborted = () => {
-        done();
-        reject(signal.reason);
-      };
-      const timer = clock.setTimeout(done, ms);
-      emitter.on('changed', done);
-      signal.addEventListener('abort', aborted, { once: true });
-      if (signal.aborted) aborted();
-    });
-  }
+  const watches = createWatches({
+    loop,
+    session: () => session.open(),
+    clock,
+    cadence,
+    startedByGame: () => startedByGame,
+    pushCovers: () => push.covers(),
+    onChange(listener) {
+      emitter.on('changed', listener);
+      return () => emitter.off('changed', listener);
+    },
+    drain: drainShared,
+  });
 
-  /** A `paid`/`done` status: drain now here, or have the polling tab do it. */
-  function onOrderStatus(status: OrderStatusUpdate) {
-    emitter.emit('orderStatus', status);
-    if (status.status !== 'paid' && status.status !== 'done') return;
-    // GetUpdates may list the event a moment after the status: poll fast for a little while.
-    remoteWatchUntil = Math.max(remoteWatchUntil, clock.now() + AFTER_PAID_WATCH_MS);
-    void open()
-      .then(async ({ tabs, election }) => {
-        if (!loop.leading && (await election.otherLeads())) tabs.hintWatch(clock.now() + WATCH_HINT_MS);
-        else await sharedDrain();
-      })
-      .catch(() => undefined); // reported through the error event by the drain
-  }
-
-  // Each open gets a generation; a stop, close or newer open supersedes it, and a superseded
-  // channel is closed as soon as it exists, so start/stop races never leave a socket behind.
-  let pushGeneration = 0;
-  async function openPush() {
-    if (!options.orderStatus || push) return;
-    const generation = ++pushGeneration;
-    const { userId } = await open();
-    if (generation !== pushGeneration || closed || !loop.running) return;
-    const channel = await openOrderStatusChannel(options.orderStatus === true ? {} : options.orderStatus, {
-      projectId,
-      userId,
-      token: () => tokens.get(),
-      now: () => clock.now(),
-      onStatus: onOrderStatus,
-      onHealthChange: (healthy) => healthy || loop.wake(), // lost: a watched order needs polling again
-    });
-    if (generation !== pushGeneration || closed || !loop.running) channel.close();
-    else push = channel;
-  }
-  function closePush() {
-    pushGeneration++;
-    push?.close();
-    push = undefined;
-  }
-
-  const withInventory =
+  /** Runs `read` on the open store; what it rejects with is always a GetUpdatesError. */
+  const withStore =
     <A extends unknown[], R>(read: (store: Inventory, ...args: A) => Promise<R>) =>
     (...args: A) =>
-      typed(inventory().then((store) => read(store, ...args)), undefined, StorageError);
+      typed((async () => read((await session.open()).store, ...args))(), undefined, StorageError);
 
-  /** Starts (or resumes) polling; a closed client stays closed. */
   function start() {
     if (closed) return;
     if (pausedForAuth) tokens.retry(); // the game says: try the token function again
+    startedByGame = true;
     loop.start();
-    openPush().catch((error: unknown) => emitter.emit('error', { error, phase: 'poll' }));
+    push.start();
   }
 
   return {
     on: (type, handler) => emitter.on(type, guard(handler)),
     off: (type, handler) => emitter.off(type, handler && guard(handler)),
     start,
-    setToken(token) {
+    setToken(token: TokenInput) {
       if (typeof token !== 'function' && (typeof token !== 'string' || token.length === 0)) {
         throw new InvalidArgumentError('setToken needs a non-empty string or a function that returns one');
       }
@@ -355,22 +182,26 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     },
     stop() {
       pausedForAuth = false; // a stopped loop stays stopped, whatever token comes next
+      startedByGame = false;
       loop.stop();
-      closePush();
+      push.stop();
     },
-    pollNow: ({ signal } = {}) => typed(raceAbort(sharedDrain(), signal), signal),
-    watchOrder: (orderId, { signal } = {}) => typed(watchOrder(orderId, { signal }), signal),
+    pollNow: ({ signal } = {}) => typed(raceAbort(drainShared(), signal), signal),
+    watchOrder(orderId, { signal } = {}) {
+      const stop = signal ? AbortSignal.any([signal, lifetime.signal]) : lifetime.signal;
+      return typed((async () => watches.watch(readOrderId(orderId), stop))(), signal);
+    },
     inventory: {
-      balance: withInventory((store, sku: string) => store.balance(sku)),
-      balances: withInventory((store) => store.balances()),
-      order: withInventory((store, id: string | number) => store.order(id)),
-      orders: withInventory((store) => store.orders()),
-      event: withInventory((store, id: number) => store.event(id)),
+      balance: withStore((store, sku: string) => store.balance(sku)),
+      balances: withStore((store) => store.balances()),
+      order: withStore((store, id: string | number) => store.order(id)),
+      orders: withStore((store) => store.orders()),
+      event: withStore((store, id: number) => store.event(id)),
       consume: (sku: string, quantity: number) =>
         typed(
           (async () => {
             if (typeof sku !== 'string' || sku.length === 0) throw new InvalidArgumentError('consume() needs a non-empty SKU string');
-            const { store, tabs } = await open();
+            const { store, tabs } = await session.open();
             const left = await store.consume(sku, quantity);
             announce([['changed', { skus: [sku], source: 'consume' }]], tabs);
             return left;
@@ -379,58 +210,24 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
           StorageError,
         ),
     },
-    async storage() {
-      const manager = globalThis.navigator?.storage;
-      if (!manager) return {};
-      const [persisted, estimate] = await Promise.all([manager.persisted?.().catch(() => undefined), manager.estimate?.().catch(() => undefined)]);
-      return { persisted, usageBytes: estimate?.usage, quotaBytes: estimate?.quota };
-    },
+    storage: () => typed(storageReport(), undefined, StorageError),
     async close() {
       closed = true;
       loop.stop();
-      closePush();
+      push.stop();
       lifetime.abort(closedError());
-      queued = undefined;
-      await inflight?.catch(() => undefined);
-      const opened = await opening?.catch(() => undefined);
-      opened?.tabs.close();
-      await opened?.store.close().catch(() => undefined);
-      opening = undefined;
+      await shared.settle();
+      await session.close();
     },
   };
 }
 
-/**
- * Wraps each game handler so that one that throws cannot stop the drain, the loop or the
- * handlers after it: its error is reported as an `error` event (phase `handler`). An `error`
- * handler that throws while reporting is rethrown on its own task, as an uncaught error.
- */
-function createHandlerGuard(report: (error: unknown) => void) {
-  const guarded = new WeakMap<object, (...args: unknown[]) => void>();
-  let reporting = false;
-  return <H extends (...args: never[]) => void>(handler: H): H => {
-    let safe = guarded.get(handler);
-    if (!safe) {
-      safe = (...args: unknown[]) => {
-        try {
-          (handler as unknown as (...args: unknown[]) => void)(...args);
-        } catch (error) {
-          if (reporting) return void setTimeout(() => { throw error; });
-          reporting = true;
-          try {
-            report(error);
-          } finally {
-            reporting = false;
-          }
-        }
-      };
-      guarded.set(handler, safe);
-    }
-    return safe as unknown as H;
-  };
+async function storageReport(): Promise<StorageReport> {
+  const manager = globalThis.navigator?.storage;
+  if (!manager) return {};
+  const [persisted, estimate] = await Promise.all([manager.persisted?.().catch(() => undefined), manager.estimate?.().catch(() => undefined)]);
+  return { persisted, usageBytes: estimate?.usage, quotaBytes: estimate?.quota };
 }
-
-const closedError = () => new GetUpdatesError('this client is closed');
 
 /**
  * Every rejection of a public method is a GetUpdatesError (or the caller's own abort reason):

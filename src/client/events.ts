@@ -3,7 +3,7 @@ import { field, isRecord, isValidQuantity, isValidSku } from '../events/fields';
 import type { GrantLine, QuarantineReason } from '../events/plan';
 import type { LoopStatus } from '../poll/loop';
 import type { OrderStatusUpdate } from '../push/order-status';
-import type { AppliedEvent } from '../store/inventory';
+import type { AppliedEvent } from '../ledger/records';
 import type { Emission } from '../tabs/broadcast';
 
 export interface GrantedEvent {
@@ -130,4 +130,34 @@ function orderIds(event: AppliedEvent): { orderId?: string; transactionId?: stri
   if (event.order?.orderId !== undefined) ids.orderId = event.order.orderId;
   if (event.order?.transactionId !== undefined) ids.transactionId = event.order.transactionId;
   return ids;
+}
+
+/**
+ * Wraps each game handler so that one that throws cannot stop the drain, the loop or the
+ * handlers after it: its error is reported as an `error` event (phase `handler`). An `error`
+ * handler that throws while reporting is rethrown on its own task, as an uncaught error.
+ */
+export function createHandlerGuard(report: (error: unknown) => void) {
+  const guarded = new WeakMap<object, (...args: unknown[]) => void>();
+  let reporting = false;
+  return <H extends (...args: never[]) => void>(handler: H): H => {
+    let safe = guarded.get(handler);
+    if (!safe) {
+      safe = (...args: unknown[]) => {
+        try {
+          (handler as unknown as (...args: unknown[]) => void)(...args);
+        } catch (error) {
+          if (reporting) return void setTimeout(() => { throw error; });
+          reporting = true;
+          try {
+            report(error);
+          } finally {
+            reporting = false;
+          }
+        }
+      };
+      guarded.set(handler, safe);
+    }
+    return safe as unknown as H;
+  };
 }

@@ -17,7 +17,7 @@
  * old only when it is old by the device's clock AND by the server's (the newest `created_at` the
  * ledger holds, against the record's own); a record with no server time is never dropped.
  */
-import type { EventRecord } from '../store/inventory';
+import type { EventRecord } from './records';
 import type { OrderRecord } from './order';
 
 export interface Retention {

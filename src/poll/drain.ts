@@ -6,7 +6,8 @@
 import { AuthError, HttpError } from '../errors';
 import { parseEvent } from '../events/parse';
 import type { ParsedEvent } from '../events/plan';
-import type { AppliedEvent, Inventory } from '../store/inventory';
+import type { AppliedEvent } from '../ledger/records';
+import type { Inventory } from '../store/inventory';
 import type { Transport } from '../transport/http';
 
 /** Counts for one drain. */

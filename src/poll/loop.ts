@@ -8,7 +8,7 @@ import { AuthError, HttpError, StorageError } from '../errors';
 import { fullJitterDelay } from '../schedule/backoff';
 import { nextPoll, type Cadence } from '../schedule/cadence';
 import { realClock, type Clock } from '../schedule/clock';
-import { raceAbort } from '../schedule/delay';
+import { delay, raceAbort } from '../schedule/delay';
 import type { EnvironmentSignals, SignalChange } from '../schedule/signals';
 import type { LeaderElection } from '../tabs/leader';
 
@@ -75,19 +75,17 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
 
   /** Waits `ms` (forever when undefined), or until woken, a signal changes, or `signal` aborts. */
   function wait(ms: number | undefined, signal: AbortSignal): Promise<WakeReason> {
-    if (signal.aborted) return Promise.resolve('abort');
-    return new Promise((resolve) => {
-      const timer = ms === undefined ? undefined : clock.setTimeout(() => done('timer'), ms);
-      const onAbort = () => done('abort');
-      signal.addEventListener('abort', onAbort, { once: true });
-      wakeUp = done;
-      function done(reason: WakeReason) {
-        if (timer !== undefined) clock.clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        if (wakeUp === done) wakeUp = undefined;
-        resolve(reason);
-      }
-    });
+    const timer = new AbortController();
+    let wakeThis!: (reason: WakeReason) => void;
+    const woken = new Promise<WakeReason>((resolve) => (wakeThis = resolve));
+    wakeUp = wakeThis;
+    const timedOut = ms === undefined ? [] : [delay(ms, { signal: timer.signal, clock }).then(() => 'timer' as const, () => 'abort' as const)];
+    return raceAbort(Promise.race([woken, ...timedOut]), signal)
+      .catch(() => 'abort' as const)
+      .finally(() => {
+        timer.abort();
+        if (wakeUp === wakeThis) wakeUp = undefined; // a newer wait may have begun meanwhile
+      });
   }
 
   /** Polls while leading; resolves with a halt when the loop must stop until the game acts. */

@@ -3,82 +3,16 @@
  * transaction: balances, order records, links, event records and pending acks are written
  * together, so after a crash either all of an event's effect is there or none of it is.
  */
-import { entries, get, values } from 'idb-keyval';
-import { promisifyRequest } from 'idb-keyval';
+import { entries, get, promisifyRequest, values } from 'idb-keyval';
 import { InsufficientBalanceError, InvalidArgumentError, StorageError } from '../errors';
-import { boundedCopy } from '../events/bounded';
 import { INVALID, isValidQuantity, readId } from '../events/fields';
-import { PARSER_VERSION } from '../events/parse';
-import type { GrantLine, OrderKeys, ParsedEvent, QuarantineReason } from '../events/plan';
-import {
-  balanceDelta,
-  effectiveOutcome,
-  linkKeys,
-  mergeOrders,
-  newOrder,
-  transition,
-  type OrderOutcome,
-  type OrderRecord,
-  type OrderStatus,
-} from '../ledger/order';
+import type { ParsedEvent } from '../events/plan';
+import { linkKeys, type OrderRecord } from '../ledger/order';
+import { newRecord, quarantined, toOrder, type AppliedEvent, type EventRecord, type Order } from '../ledger/records';
 import { isExpiredEvent, isExpiredOrder, type Retention } from '../ledger/retention';
+import { applyOne, commitRecord, foreignLinks, ownOrderKey, prefetch, type Page } from './apply';
 import type { Database, StoreName } from './database';
-import { viewOf, type TxView } from './tx-view';
-
-/** What the ledger did with one event. */
-export type EventOutcome =
-  | OrderOutcome
-  /** Type this library does not act on: recorded and acked. */
-  | 'unsupported'
-  /** Belongs to another project, or to an order another project's event named: recorded, never acked. */
-  | 'otherProject'
-  /** Known type, invalid content: recorded with (a bounded copy of) its raw data, never applied or acked. */
-  | 'quarantined';
-
-/** The ledger's record of one event id. */
-export interface EventRecord {
-  id: number;
-  type: string;
-  outcome: EventOutcome;
-  /** The device's clock when it was recorded. */
-  appliedAt: number;
-  /** The server's `created_at`, when the event had a readable one. */
-  createdAt?: number;
-  orderKey?: string;
-  reason?: QuarantineReason;
-  detail?: string;
-  /** Which PARSER_VERSION quarantined it (absent: 0, before versions were recorded). */
-  parserVersion?: number;
-  /** Raw event data, bounded in depth and size, kept for quarantined events and partial refunds. */
-  data?: unknown;
-}
-
-/** An order as the game sees it. */
-export interface Order {
-  orderId?: string;
-  transactionId?: string;
-  status: OrderStatus;
-  items: GrantLine[];
-  eventIds: number[];
-  grantedAt?: number;
-  revokedAt?: number;
-  /** The server's `created_at` of the event that revoked or voided it. */
-  revokedAtServer?: number;
-}
-
-/** The result of offering one event to the ledger. */
-export interface AppliedEvent {
-  id: number;
-  type: string;
-  /** `skipped`: already recorded as quarantined or another project's; left alone again. */
-  outcome: EventOutcome | 'skipped';
-  /** True when the event's effect is committed and the server should be told. */
-  ack: boolean;
-  order?: Order;
-  record?: EventRecord;
-  /** SKUs whose balance this event changed. */
-  changed: string[];
-}
+import { viewOf } from './tx-view';
 
 export interface Inventory {
   /**
@@ -109,15 +43,7 @@ export interface Inventory {
   close(): Promise<void>;
 }
 
-const ORDER_ACTIONS = { grant: 'grant', revoke: 'revoke', recordTransaction: 'recordTransaction', partialRefund: 'partialRefund' } as const;
 const LEDGER_STORES: readonly StoreName[] = ['balances', 'orders', 'links', 'events', 'acks'];
-
-/**
- * The value of a link that another project's event named: that order is foreign. Order keys
- * start with `o:` or `t:`, so no order key equals it.
- */
-const FOREIGN = '!other-project';
-const ownOrderKey = (key: string | undefined) => (key === FOREIGN ? undefined : key);
 
 /**
  * Worth trying alone: the page failed for a reason that may be one event's (an unclonable
@@ -270,157 +196,3 @@ function eachRecord<T>(store: IDBObjectStore, remove: (value: T) => boolean): Pr
   });
 }
 
-function toOrder(record: OrderRecord): Order {
-  const { key: _key, lines, ...rest } = record;
-  return { ...rest, items: lines };
-}
-
-/**
- * Reads what a batch will need in three parallel rounds (event records and links, then the
- * orders they lead to, then the balances those orders and the new lines touch), instead of
- * several awaited requests per event. Anything missed is still read on demand.
- */
-async function prefetch(view: TxView, events: readonly ParsedEvent[]): Promise<void> {
-  const keysOf = (event: ParsedEvent) => ('keys' in event.plan ? linkKeys(event.plan.keys) : []);
-  await Promise.all([view.prefetch('events', events.map((event) => event.id)), view.prefetch('links', events.flatMap(keysOf))]);
-  const orderKeys: string[] = [];
-  for (const link of new Set(events.flatMap(keysOf))) {
-    const key = ownOrderKey(await view.get<string>('links', link)); // known now: no request
-    if (key !== undefined) orderKeys.push(key);
-  }
-  await view.prefetch('orders', orderKeys);
-  const skus = new Set(events.flatMap((event) => (event.plan.kind === 'grant' ? event.plan.lines.map((line) => line.sku) : [])));
-  for (const key of orderKeys) (await view.get<OrderRecord>('orders', key))?.lines.forEach((line) => skus.add(line.sku));
-  await view.prefetch('balances', skus);
-}
-
-/** What holds for a whole page: the device clock, and the links its other-project events name. */
-interface Page {
-  now: number;
-  /** Known before any event is applied, so a sibling listed before its foreign payment is foreign too. */
-  foreign: ReadonlySet<string>;
-}
-
-function foreignLinks(events: readonly ParsedEvent[]): Set<string> {
-  return new Set(events.flatMap((event) => (event.plan.kind === 'otherProject' ? linkKeys(event.plan.keys) : [])));
-}
-
-function newRecord(event: ParsedEvent, now: number): EventRecord {
-  const record: EventRecord = { id: event.id, type: event.type, outcome: 'unsupported', appliedAt: now };
-  if (event.createdAt !== undefined) record.createdAt = event.createdAt;
-  return record;
-}
-
-/**
- * A quarantine recorded by an older parser gets one more look: the current parse may read it.
- * One that still cannot be read is stamped with this version and skipped from then on.
- */
-function isStaleQuarantine(record: EventRecord): boolean {
-  return record.outcome === 'quarantined' && (record.parserVersion ?? 0) < PARSER_VERSION;
-}
-
-async function applyOne(view: TxView, event: ParsedEvent, page: Page): Promise<AppliedEvent> {
-  const base = { id: event.id, type: event.type, changed: [] as string[] };
-  const known = await view.get<EventRecord>('events', event.id);
-  if (known && isStaleQuarantine(known) && event.plan.kind === 'quarantine') {
-    const restamped = { ...known, parserVersion: PARSER_VERSION };
-    view.put('events', event.id, restamped);
-    return { ...base, outcome: 'skipped', ack: false, record: restamped };
-  }
-  if (known && !isStaleQuarantine(known)) {
-    // Redelivered: already applied (ack again) or already set aside (leave alone).
-    const setAside = known.outcome === 'quarantined' || known.outcome === 'otherProject';
-    if (!setAside) view.put('acks', event.id, true);
-    return { ...base, outcome: setAside ? 'skipped' : 'duplicate', ack: !setAside, record: known };
-  }
-
-  const { plan } = event;
-  const record = newRecord(event, page.now);
-  switch (plan.kind) {
-    case 'unsupported':
-      return commitRecord(view, base, record, true);
-    case 'otherProject':
-      await markForeign(view, plan.keys);
-      return commitRecord(view, base, { ...record, outcome: 'otherProject', detail: `project ${plan.projectId}` }, false);
-    case 'quarantine':
-      return commitRecord(view, base, quarantined(record, event.data, plan.reason, plan.detail), false);
-  }
-
-  const { keys } = plan;
-  if (await isForeignOrder(view, keys, page.foreign)) {
-    await markForeign(view, keys);
-    return commitRecord(view, base, { ...record, outcome: 'otherProject', detail: "linked to another project's order" }, false);
-  }
-  const found = await findOrders(view, keys);
-  if (found.length === 0 && linkKeys(keys).length === 0) {
-    // A partial refund naming no purchase: nothing to link, only to record.
-    return commitRecord(view, base, { ...record, outcome: 'partialRefund', data: boundedCopy(event.data) }, true);
-  }
-  const current = found.reduce<OrderRecord | undefined>((kept, other) => (kept ? mergeOrders(kept, other) : other), undefined);
-  const lines = plan.kind === 'grant' ? plan.lines : undefined;
-  const next = transition(current ?? newOrder(keys), ORDER_ACTIONS[plan.kind], { id: event.id, keys, lines, createdAt: event.createdAt }, page.now);
-  const { order } = next;
-  const outcome = effectiveOutcome(found, order, next.outcome);
-
-  const delta = balanceDelta(found, [order]);
-  const nextBalances = new Map<string, number>();
-  for (const [sku, change] of delta) {
-    const next = ((await view.get<number>('balances', sku)) ?? 0) + change;
-    if (!Number.isSafeInteger(next)) {
-      return commitRecord(view, base, quarantined(record, event.data, 'balance-overflow', `balance of "${sku}" would leave the safe range`), false);
-    }
-    nextBalances.set(sku, next);
-  }
-
-  for (const [sku, balance] of nextBalances) view.put('balances', sku, balance);
-  for (const stale of found) if (stale.key !== order.key) view.delete('orders', stale.key);
-  view.put('orders', order.key, order);
-  // Every id this purchase was ever named by, this event's included, finds the one record.
-  for (const link of new Set([order, ...found, keys].flatMap(linkKeys))) view.put('links', link, order.key);
-  const finalRecord: EventRecord = { ...record, outcome, orderKey: order.key };
-  if (outcome === 'partialRefund') finalRecord.data = boundedCopy(event.data);
-  const result = commitRecord(view, base, finalRecord, true);
-  return { ...result, order: toOrder(order), changed: [...nextBalances.keys()] };
-}
-
-/**
- * Another project's verdict covers its whole order: an event is foreign when one of its ids was
- * named by a foreign event and none leads to an order of ours (ids do not collide across projects;
- * if they ever did, the order we know wins, so a refund of ours is never left unapplied).
- */
-async function isForeignOrder(view: TxView, keys: OrderKeys, pageForeign: ReadonlySet<string>): Promise<boolean> {
-  const targets = await Promise.all(
-    linkKeys(keys).map(async (link) => (await view.get<string>('links', link)) ?? (pageForeign.has(link) ? FOREIGN : undefined)),
-  );
-  return targets.includes(FOREIGN) && targets.every((target) => target === undefined || target === FOREIGN);
-}
-
-/** Remembers these ids as another project's, unless one already names an order of ours. */
-async function markForeign(view: TxView, keys: OrderKeys): Promise<void> {
-  for (const link of linkKeys(keys)) if ((await view.get<string>('links', link)) === undefined) view.put('links', link, FOREIGN);
-}
-
-function quarantined(record: EventRecord, data: unknown, reason: QuarantineReason, detail: string): EventRecord {
-  const result: EventRecord = { ...record, outcome: 'quarantined', reason, detail, parserVersion: PARSER_VERSION };
-  // What is kept of the raw data is bounded: one deep or huge payload must not fail its page.
-  if (data !== undefined) result.data = boundedCopy(data);
-  return result;
-}
-
-function commitRecord(view: TxView, base: Pick<AppliedEvent, 'id' | 'type' | 'changed'>, record: EventRecord, ack: boolean): AppliedEvent {
-  view.put('events', record.id, record);
-  if (ack) view.put('acks', record.id, true);
-  return { ...base, outcome: record.outcome, ack, record };
-}
-
-/** Every distinct order record reachable from these ids (two when they were first seen apart). */
-async function findOrders(view: TxView, keys: OrderKeys): Promise<OrderRecord[]> {
-  const found = new Map<string, OrderRecord>();
-  for (const link of linkKeys(keys)) {
-    const key = ownOrderKey(await view.get<string>('links', link));
-    if (key === undefined || found.has(key)) continue;
-    const order = await view.get<OrderRecord>('orders', key);
-    if (order) found.set(key, order);
-  }
-  return [...found.values()];
-}

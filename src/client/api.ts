@@ -1,0 +1,94 @@
+/** The public API's types: the client's options, the client, and its inventory. */
+import type { AxiosInstance } from 'axios';
+import type { Handler } from 'mitt';
+import type { Order, EventRecord } from '../ledger/records';
+import type { Retention } from '../ledger/retention';
+import type { PollReport } from '../poll/drain';
+import type { OrderStatusOptions } from '../push/order-status';
+import type { CadenceOptions } from '../schedule/cadence';
+import type { Clock } from '../schedule/clock';
+import type { EnvironmentSignals } from '../schedule/signals';
+import type { TokenInput } from '../transport/token';
+import type { ClientEvents } from './events';
+
+export interface GetUpdatesClientOptions {
+  /** Your Xsolla project id. */
+  projectId: number | string;
+  /** The player's JWT, or a (async) function returning it; the function is called again after a 401 or 403. */
+  token: TokenInput;
+  /** Defaults to Xsolla's `https://getupdate.xsolla.com`; the emulator's URL in development. */
+  baseUrl?: string;
+  /** Scopes the local database; defaults to the JWT's `sub`. */
+  userId?: string;
+  /** Your own axios instance (adapters, interceptors). */
+  http?: AxiosInstance;
+  /** The IndexedDB factory; defaults to `globalThis.indexedDB` (pass fake-indexeddb in Node). */
+  indexedDB?: IDBFactory;
+  cadence?: CadenceOptions;
+  /** Prefix of the database name; the full name adds project and user. */
+  dbName?: string;
+  /** Retries of one GET after its first failure (default 3, at most 10); an ack is retried by the next drain. */
+  retries?: number;
+  /** How long to wait for the token function before giving up with an AuthError (default 60 s). */
+  tokenTimeoutMs?: number;
+  /** Visibility, online and focus signals; the page's own by default (see `manualSignals`). */
+  signals?: EnvironmentSignals;
+  /** Web Locks used to elect one polling tab; `navigator.locks` by default, `null` to let every tab poll. */
+  locks?: LockManager | null;
+  /** How long the ledger keeps acked event records and closed orders (see the README). */
+  retention?: Partial<Retention>;
+  /** The loop's time; the real clock by default (a simulated one in benchmarks and tests). */
+  clock?: Clock;
+  /**
+   * Listen to Xsolla's order-status WebSocket while started: a `paid` or `done` status drains
+   * at once, so the reward lands one round trip after payment while polling stays slow.
+   * `true` for Xsolla's URL; `{ url }` for the emulator's.
+   */
+  orderStatus?: boolean | OrderStatusOptions;
+}
+
+/** The reads and the one write a game makes on the player's local inventory. */
+export interface InventoryApi {
+  /** The balance of one SKU (0 when never granted; may be negative after a refund of spent items). */
+  balance(sku: string): Promise<number>;
+  /** Every balance, as an object without a prototype (any SKU, `__proto__` too, is a plain key). */
+  balances(): Promise<Record<string, number>>;
+  /** One order, by its order id or its transaction id. */
+  order(id: string | number): Promise<Order | undefined>;
+  /** Every order the ledger holds, oldest first. */
+  orders(): Promise<Order[]>;
+  /** The ledger's record of one event: its outcome, and its reason when it was set aside. */
+  event(eventId: number): Promise<EventRecord | undefined>;
+  /** Takes `quantity` of `sku` atomically and resolves with what is left; `InsufficientBalanceError` takes nothing. */
+  consume(sku: string, quantity: number): Promise<number>;
+}
+
+/** What `storage()` reports: whether the browser promised to keep the data, and how full it is. */
+export interface StorageReport {
+  persisted?: boolean;
+  usageBytes?: number;
+  quotaBytes?: number;
+}
+
+export interface GetUpdatesClient {
+  on<K extends keyof ClientEvents>(type: K, handler: Handler<ClientEvents[K]>): void;
+  off<K extends keyof ClientEvents>(type: K, handler?: Handler<ClientEvents[K]>): void;
+  /** Starts the polling loop (a no-op when running, or once closed). After an auth or storage pause, starts it again. */
+  start(): void;
+  /** Replaces the token (or token function), and resumes a loop that an AuthError paused. */
+  setToken(token: TokenInput): void;
+  stop(): void;
+  /** One full drain now; concurrent calls share a drain, and one more runs after it if needed. */
+  pollNow(options?: { signal?: AbortSignal }): Promise<PollReport>;
+  /**
+   * Resolves with the order once it is granted, revoked or voided. Meanwhile the poller (this
+   * tab's loop or another tab's) uses the watch cadence; with no loop started, the loop runs
+   * for the watch alone. Rejects when the loop pauses for auth or storage, or on `close()`.
+   */
+  watchOrder(orderId: string | number, options?: { signal?: AbortSignal }): Promise<Order>;
+  readonly inventory: InventoryApi;
+  /** Whether the browser promised to keep this origin's storage, and how full it is. */
+  storage(): Promise<StorageReport>;
+  /** Stops polling and closes the database. */
+  close(): Promise<void>;
+}

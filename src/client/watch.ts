@@ -1,0 +1,109 @@
+/**
+ * Who wants the watch cadence, and `watchOrder`. An order is watched here (the game waits for
+ * it), or another tab asked the polling tab to hurry (a hint), or the order-status channel just
+ * said "paid" (GetUpdates may list the event a moment later). The one polling loop does the
+ * polling for all of them: a watch with no loop running starts it in watch-only mode, and stops
+ * it again when the last watch ends, so backoff and Retry-After have one home.
+ */
+import type { Order } from '../ledger/records';
+import type { PollLoop } from '../poll/loop';
+import type { Cadence } from '../schedule/cadence';
+import type { Clock } from '../schedule/clock';
+import { delay, raceAbort } from '../schedule/delay';
+import type { Session } from './session';
+
+const SETTLED: ReadonlySet<Order['status']> = new Set(['granted', 'revoked', 'voided']);
+/** How long one watch hint keeps the polling tab fast; a watching tab renews it every watch interval. */
+const WATCH_HINT_MS = 5_000;
+/** No hint from another tab keeps this one fast for longer than this (it may be renewed). */
+const MAX_HINT_MS = 60_000;
+/** After a `paid`/`done` status, poll at the watch cadence this long, in case the event lags. */
+const AFTER_PAID_MS = 10_000;
+
+export interface WatchDeps {
+  loop: PollLoop;
+  session(): Promise<Session>;
+  clock: Clock;
+  cadence: Cadence;
+  /** Whether the game started the loop (then a watch never stops it). */
+  startedByGame(): boolean;
+  /** A healthy order-status channel: local watches need no fast polling. */
+  pushCovers(): boolean;
+  /** Subscribes to committed balance changes (here or in another tab); returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
+  /** A drain now, shared with any in flight. */
+  drain(): Promise<unknown>;
+}
+
+export function createWatches(deps: WatchDeps) {
+  const { loop, clock, cadence } = deps;
+  let watchers = 0;
+  // Until when some tab (another one's hint, or this one after a paid status) wants the watch cadence.
+  let hurryUntil = 0;
+  // Rejects every watch when the loop halts for a reason no retry mends (auth, storage).
+  let halted = new AbortController();
+
+  const isWatching = () => (watchers > 0 && !deps.pushCovers()) || clock.now() < hurryUntil;
+
+  /** Another tab asks for the watch cadence until `until`, bounded so no message pins it. */
+  function hintFrom(until: number) {
+    const wasWatching = isWatching();
+    hurryUntil = Math.max(hurryUntil, Math.min(until, clock.now() + MAX_HINT_MS));
+    if (!wasWatching) loop.wake();
+  }
+
+  /** A `paid`/`done` status: drain now here, or have the polling tab do it. */
+  function afterPaid() {
+    hurryUntil = Math.max(hurryUntil, clock.now() + AFTER_PAID_MS);
+    void deps
+      .session()
+      .then(async ({ tabs, election }) => {
+        if (!loop.leading && (await election.otherLeads())) tabs.hintWatch(clock.now() + WATCH_HINT_MS);
+        else await deps.drain();
+      })
+      .catch(() => undefined); // reported through the error event by the drain
+  }
+
+  async function watch(orderId: string, signal: AbortSignal): Promise<Order> {
+    const stop = AbortSignal.any([signal, halted.signal]);
+    const { store, tabs } = await raceAbort(deps.session(), stop);
+    watchers++;
+    loop.wake(); // a running loop switches to the watch cadence now
+    try {
+      for (;;) {
+        stop.throwIfAborted();
+        const order = await store.order(orderId);
+        if (order && SETTLED.has(order.status)) return order;
+        if (!loop.running) loop.start(); // watch-only: the game did not start it, or stopped it
+        if (!loop.leading) tabs.hintWatch(clock.now() + WATCH_HINT_MS);
+        await nextChange(cadence.watchIntervalMs, stop);
+      }
+    } finally {
+      watchers--;
+      if (watchers === 0 && !deps.startedByGame()) loop.stop();
+    }
+  }
+
+  /** Resolves on the next committed change or after `ms`; rejects when `signal` aborts. */
+  function nextChange(ms: number, signal: AbortSignal): Promise<void> {
+    const done = new AbortController();
+    const changed = new Promise<void>((resolve) => {
+      const off = deps.onChange(() => resolve());
+      done.signal.addEventListener('abort', off, { once: true });
+    });
+    const timer = delay(ms, { signal: done.signal, clock }).catch(() => undefined);
+    return raceAbort(Promise.race([changed, timer]), signal).finally(() => done.abort());
+  }
+
+  return {
+    isWatching,
+    hintFrom,
+    afterPaid,
+    watch,
+    /** The loop halted for a reason no retry mends: every pending watch rejects with it. */
+    haltAll(error: unknown) {
+      halted.abort(error);
+      halted = new AbortController();
+    },
+  };
+}
