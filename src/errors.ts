@@ -83,3 +83,18 @@ export class StorageFullError extends StorageError {
     super(message, { ...options, reason: 'quota' });
   }
 }
+
+/**
+ * Every rejection of a public method is a GetUpdatesError (or the caller's own abort reason):
+ * a failure this library did not foresee is wrapped as `Wrapper`, its original kept as `cause`.
+ */
+export function typed<T>(
+  promise: Promise<T>,
+  signal?: AbortSignal,
+  Wrapper: new (message: string, options: { cause: unknown }) => GetUpdatesError = GetUpdatesError,
+): Promise<T> {
+  return promise.catch((error: unknown) => {
+    if (error instanceof GetUpdatesError || (signal?.aborted && error === signal.reason)) throw error;
+    throw new Wrapper(`unexpected failure: ${error instanceof Error ? error.name : typeof error}`, { cause: error });
+  });
+}

@@ -1,6 +1,6 @@
 /** xsolla-getupdates: the public surface. */
 export { createGetUpdatesClient } from './client/client';
-export type { GetUpdatesClient, GetUpdatesClientOptions, InventoryApi } from './client/client';
+export type { GetUpdatesClient, GetUpdatesClientOptions, InventoryApi, StorageReport } from './client/api';
 export type {
   ClientEvents,
   ClientStatus,
@@ -11,7 +11,7 @@ export type {
   RevokedEvent,
   StatusEvent,
 } from './client/events';
-export { browserSignals, manualSignals, steadySignals, type EnvironmentSignals, type SignalChange } from './schedule/signals';
+export { browserSignals, manualSignals, steadySignals, type EnvironmentSignals, type ManualSignals, type SignalChange } from './schedule/signals';
 export {
   AuthError,
   GetUpdatesError,
@@ -24,10 +24,10 @@ export {
   type StorageFailure,
 } from './errors';
 export { DEFAULT_RETENTION, type Retention } from './ledger/retention';
-export { parseEvent, planEvent } from './events/parse';
-export type { EventPlan, GrantLine, OrderKeys, ParsedEvent, QuarantineReason } from './events/plan';
+export type { GrantLine, QuarantineReason } from './events/plan';
 export type { OrderStatus } from './ledger/order';
 export type { PollReport } from './poll/drain';
+export type { PauseReason } from './poll/loop';
 export { DEFAULT_CADENCE, type Cadence, type CadenceOptions } from './schedule/cadence';
 export { realClock, type Clock } from './schedule/clock';
 export { XSOLLA_ORDER_STATUS_URL, type OrderStatusOptions, type OrderStatusUpdate } from './push/order-status';

@@ -4,7 +4,8 @@
  * of those says what it does in its own module.
  */
 import mitt from 'mitt';
-import { AuthError, GetUpdatesError, InvalidArgumentError, StorageError } from '../errors';
+import { AuthError, InvalidArgumentError, StorageError, typed } from '../errors';
+import { estimateStorage } from '../store/database';
 import type { Inventory } from '../store/inventory';
 import { drain, type PollReport } from '../poll/drain';
 import { createPollLoop } from '../poll/loop';
@@ -17,7 +18,7 @@ import type { TabChannel } from '../tabs/broadcast';
 import { createTransport } from '../transport/http';
 import { bindToOnePlayer } from '../transport/player';
 import { createTokenSource, type TokenInput } from '../transport/token';
-import type { GetUpdatesClient, GetUpdatesClientOptions, StorageReport } from './api';
+import type { GetUpdatesClient, GetUpdatesClientOptions } from './api';
 import { createHandlerGuard, emissionsFor, type ClientEvents } from './events';
 import { readOrderId, resolveOptions } from './options';
 import { closedError, createSessionOpener } from './session';
@@ -41,11 +42,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   let lastFailure: unknown;
 
   const session = createSessionOpener({
+    ...options,
     projectId,
-    userId: options.userId,
-    dbName: options.dbName,
-    indexedDB: options.indexedDB,
-    locks: options.locks,
     tokens,
     retention,
     clock,
@@ -210,7 +208,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
           StorageError,
         ),
     },
-    storage: () => typed(storageReport(), undefined, StorageError),
+    storage: () => typed(estimateStorage(), undefined, StorageError),
     async close() {
       closed = true;
       loop.stop();
@@ -220,26 +218,4 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       await session.close();
     },
   };
-}
-
-async function storageReport(): Promise<StorageReport> {
-  const manager = globalThis.navigator?.storage;
-  if (!manager) return {};
-  const [persisted, estimate] = await Promise.all([manager.persisted?.().catch(() => undefined), manager.estimate?.().catch(() => undefined)]);
-  return { persisted, usageBytes: estimate?.usage, quotaBytes: estimate?.quota };
-}
-
-/**
- * Every rejection of a public method is a GetUpdatesError (or the caller's own abort reason):
- * a failure this library did not foresee is wrapped, its original kept as `cause`.
- */
-function typed<T>(
-  promise: Promise<T>,
-  signal?: AbortSignal,
-  Wrapper: new (message: string, options: { cause: unknown }) => GetUpdatesError = GetUpdatesError,
-): Promise<T> {
-  return promise.catch((error: unknown) => {
-    if (error instanceof GetUpdatesError || (signal?.aborted && error === signal.reason)) throw error;
-    throw new Wrapper(`unexpected failure: ${error instanceof Error ? error.name : typeof error}`, { cause: error });
-  });
 }

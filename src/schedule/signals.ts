@@ -46,7 +46,14 @@ export function browserSignals(): EnvironmentSignals {
 }
 
 /** Signals a host sets by hand: an Electron window's show/hide, a test's script. */
-export function manualSignals(initial: { visible?: boolean; online?: boolean } = {}) {
+export interface ManualSignals extends EnvironmentSignals {
+  setVisible(visible: boolean): void;
+  setOnline(online: boolean): void;
+  /** The player came back to the window (as a focus event would say). */
+  focus(): void;
+}
+
+export function manualSignals(initial: { visible?: boolean; online?: boolean } = {}): ManualSignals {
   let visible = initial.visible ?? true;
   let online = initial.online ?? true;
   const listeners = new Set<(change: SignalChange) => void>();
@@ -67,5 +74,5 @@ export function manualSignals(initial: { visible?: boolean; online?: boolean } =
       tell(value ? 'online' : 'offline');
     },
     focus: () => tell('focus'),
-  } satisfies EnvironmentSignals & Record<string, unknown>;
+  };
 }

@@ -1,0 +1,40 @@
+/** The package's runtime exports: the surface changes only on purpose, here and in the README. */
+import { describe, expect, it } from 'vitest';
+import * as library from '../src';
+import * as emulator from '../src/emulator';
+
+describe('the public surface', () => {
+  it('exports exactly these runtime names from xsolla-getupdates', () => {
+    expect(Object.keys(library).sort()).toEqual([
+      'AuthError',
+      'DEFAULT_BASE_URL',
+      'DEFAULT_CADENCE',
+      'DEFAULT_RETENTION',
+      'GetUpdatesError',
+      'HttpError',
+      'InsufficientBalanceError',
+      'InvalidArgumentError',
+      'ProtocolError',
+      'StorageError',
+      'StorageFullError',
+      'XSOLLA_ORDER_STATUS_URL',
+      'browserSignals',
+      'createGetUpdatesClient',
+      'manualSignals',
+      'realClock',
+      'steadySignals',
+    ]);
+  });
+
+  it('exports exactly these runtime names from xsolla-getupdates/emulator', () => {
+    expect(Object.keys(emulator).sort()).toMatchInlineSnapshot(`
+      [
+        "NO_FAULTS",
+        "getUpdatesEmulator",
+        "paidEventData",
+        "refundEventData",
+        "startEmulator",
+      ]
+    `);
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * The public contract at the type level, in mitt's style: `npm test` type-checks this file, and
+ * every `@ts-expect-error` line must stay an error. Nothing here runs.
+ */
+import {
+  AuthError,
+  createGetUpdatesClient,
+  manualSignals,
+  type ClientEvents,
+  type GetUpdatesError,
+  type GrantedEvent,
+  type ManualSignals,
+  type Order,
+  type PollReport,
+  type StatusEvent,
+} from '../../src';
+
+declare const client: ReturnType<typeof createGetUpdatesClient>;
+
+// Each event's payload follows its name.
+client.on('granted', ({ eventId, orderId, items }) => [eventId.toFixed(), orderId?.toUpperCase(), items[0]?.sku.toUpperCase()]);
+client.on('status', (status: StatusEvent) => status.status === 'paused' && status.reason.toUpperCase());
+client.on('error', ({ error, phase }) => [error, phase === 'handler']);
+// @ts-expect-error a granted payload has no `sku` of its own: its `items` do
+client.on('granted', (payload) => payload.sku);
+const granted = (payload: GrantedEvent) => payload.items.map((line) => line.quantity);
+client.on('granted', granted);
+// @ts-expect-error `items` are lines, not strings
+client.on('granted', ({ items }: { items: string[] }) => items);
+// @ts-expect-error no such event
+client.on('purchased', () => undefined);
+// @ts-expect-error `phase` is a known word
+const phase: ClientEvents['error']['phase'] = 'network';
+
+// Options are checked by name and type.
+createGetUpdatesClient({ projectId: 308077, token: () => 'jwt', userId: 'p', cadence: { intervalMs: 60_000 }, retries: 2 });
+createGetUpdatesClient({ projectId: '308077', token: async () => 'jwt', locks: null, orderStatus: true });
+// @ts-expect-error the token is required
+createGetUpdatesClient({ projectId: 308077 });
+// @ts-expect-error retries is a number
+createGetUpdatesClient({ projectId: 308077, token: 't', retries: '3' });
+// @ts-expect-error no such option
+createGetUpdatesClient({ projectId: 308077, token: 't', pollEveryMs: 1000 });
+// @ts-expect-error cadence delays are numbers
+createGetUpdatesClient({ projectId: 308077, token: 't', cadence: { intervalMs: '1m' } });
+
+// The inventory's methods take and give what they say.
+const left: Promise<number> = client.inventory.consume('gold', 1);
+// @ts-expect-error consume takes a quantity
+void client.inventory.consume('gold');
+// @ts-expect-error the quantity is a number
+void client.inventory.consume('gold', '1');
+// @ts-expect-error consume resolves with what is left, a number
+const wrong: Promise<string> = client.inventory.consume('gold', 1);
+const report: Promise<PollReport> = client.pollNow({ signal: AbortSignal.timeout(1000) });
+const watched: Promise<Order> = client.watchOrder(1234);
+// @ts-expect-error an order id is a string or a number
+void client.watchOrder({ orderId: 1234 });
+
+// Errors are classes with names; manualSignals has a named type.
+const refused: GetUpdatesError = new AuthError('refused');
+const signals: ManualSignals = manualSignals({ visible: false });
+signals.setVisible(true);
+
+export { left, phase, refused, report, watched, wrong };
