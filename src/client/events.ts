@@ -119,6 +119,13 @@ export function emissionsFor(applied: readonly AppliedEvent[]): Array<Emission<C
           { eventId: event.id, type: event.type, reason: event.record?.reason ?? 'malformed-data', quarantined: true, detail: event.record?.detail },
         ]);
         break;
+      case 'duplicate':
+      case 'recorded':
+      case 'tombstoned':
+      case 'skipped':
+        break; // nothing the game needs to hear: no balance moved, nothing new set aside
+      default:
+        event.outcome satisfies never; // a new outcome must be given its notification here
     }
   }
   if (changed.size > 0) emissions.push(['changed', { skus: [...changed], source: 'poll' }]);

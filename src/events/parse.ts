@@ -7,7 +7,7 @@ import type { EventPlan, GrantLine, OrderKeys, ParsedEvent, QuarantineReason, Un
 
 /**
  * Raise it whenever the parser learns to read an event it used to quarantine: the ledger looks
- * once more at events quarantined by an older version (see store/inventory.ts).
+ * once more at events quarantined by an older version (see store/apply.ts).
  */
 export const PARSER_VERSION = 1;
 

@@ -4,37 +4,10 @@
  * virtual clock against the real emulator; only the waiting is skipped.
  */
 import axios from 'axios';
-import { manualSignals, type CadenceOptions, type Clock } from '../../src';
+import { manualSignals, type CadenceOptions } from '../../src';
+import { VirtualClock } from '../support/virtual-clock';
 import type { Emulator } from '../../src/emulator';
 import { benchPlayer } from './player';
-
-class VirtualClock implements Clock {
-  private time = 0;
-  private nextId = 1;
-  private readonly timers = new Map<number, { at: number; callback: () => void }>();
-  now = () => this.time;
-  setTimeout = (callback: () => void, ms: number) => {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.time + Math.max(0, ms), callback });
-    return id;
-  };
-  clearTimeout = (id: unknown) => void this.timers.delete(id as number);
-
-  /** Fires timers in time order up to `end`; after each, lets the real work it started finish. */
-  async runUntil(end: number, settle: () => Promise<void>) {
-    for (;;) {
-      const [id, next] = [...this.timers].sort(([, a], [, b]) => a.at - b.at)[0] ?? [];
-      if (id === undefined || !next || next.at > end) {
-        this.time = end;
-        return;
-      }
-      this.timers.delete(id);
-      this.time = next.at;
-      next.callback();
-      await settle();
-    }
-  }
-}
 
 const realSleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const IDLE = new Set(['waiting', 'backing-off', 'paused', 'following', 'stopped']);
