@@ -80,6 +80,22 @@ describe('the emulator', () => {
   });
 });
 
+describe('closing', () => {
+  it('close() during a long injected latency resolves at once, and the waiting request is answered', async () => {
+    const slow = await startEmulator();
+    slow.setFaults({ latencyMs: 60_000 });
+    const waiting = fetch(`${slow.url}/events?project_id=${slow.projectId}`, { headers: { Authorization: `Bearer ${slow.issueToken('c1')}` } }).then(
+      (response) => response.status,
+      () => 'connection closed',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    await slow.close();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect([503, 'connection closed']).toContain(await waiting);
+  });
+});
+
 describe('ids across restarts', () => {
   afterEach(() => vi.useRealTimers());
   const buy = (emulator: Emulator) => emulator.purchase({ userId: 'restarted', items: [{ sku: 'gold', quantity: 1 }], mode: 'separate' });

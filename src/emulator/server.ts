@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { answerFailure, pathnameOf, readJson, refuseSocket, searchParamsOf, send, sendError } from './http';
 import { EmulatorInputError, requireExpiresInS, requireUserId } from './input';
+import { delay } from '../schedule/delay';
 import { createOrderStatusHub, ORDER_STATUS_PATH } from './order-status';
 import { signJwt, verifyJwt } from './jwt';
 import type { AckStatus, Faults } from './faults';
@@ -88,6 +89,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   const methodsOf = (path: string) => Object.keys(admin).filter((key) => key.endsWith(` ${path}`)).map((key) => key.split(' ')[0]!);
 
+  const closing = new AbortController();
+
   async function route(request: IncomingMessage, response: ServerResponse) {
     const method = request.method ?? 'GET';
     const path = pathnameOf(request.url);
@@ -104,7 +107,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (!allowed.includes(method)) return sendError(response, 405, `${path} takes ${allowed.join(' or ')}`, { Allow: allowed.join(', ') });
     const faults = world.faults;
     world.stats.requests++;
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    // Injected latency ends with the emulator: no timer outlives close().
+    if (faults.latencyMs > 0 && !(await delay(faults.latencyMs, { signal: closing.signal }).then(() => true, () => false))) {
+      return sendError(response, 503, 'The emulator is closing');
+    }
     if (Math.random() < faults.errorRate) {
       world.stats.injectedErrors++;
       const headers: Record<string, string> = faults.retryAfterS === undefined ? {} : { 'Retry-After': String(faults.retryAfterS) };
@@ -175,6 +181,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setPushDown: (down) => hub.setDown(down),
     close: () =>
       new Promise<void>((resolve) => {
+        closing.abort();
         hub.close();
         server.close(() => resolve());
         server.closeAllConnections();
