@@ -36,6 +36,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   let closed = false;
   let startedByGame = false;
   let pausedForAuth = false;
+  // The token was refused since the last start(): a stop() does not make the next start() forget it.
+  let refusedSinceStart = false;
   // Bumped by setToken(): a drain refused with an older token is tried once more with the new one.
   let tokenVersion = 0;
   // The failure behind the latest drain error: what a halted loop rejects pending watches with.
@@ -60,8 +62,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     tabs.share(emissions);
   }
 
-  const shared = createSharedDrain(async () => {
-    const signal = lifetime.signal;
+  const shared = createSharedDrain(async (abandoned) => {
+    const signal = AbortSignal.any([abandoned, lifetime.signal]);
     try {
       const { store, tabs, compactOnce } = await session.open();
       const report = await drain(
@@ -86,16 +88,16 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       throw error;
     }
   });
-  const drainShared = () => (closed ? Promise.reject(closedError()) : shared.run());
+  const drainShared = (signal?: AbortSignal) => (closed ? Promise.reject(closedError()) : shared.run(signal));
 
   const loop = createPollLoop({
-    async drain() {
+    async drain(signal) {
       const version = tokenVersion;
       try {
-        return await drainShared();
+        return await drainShared(signal);
       } catch (error) {
         // setToken() was called while this drain failed: its token has not been tried yet.
-        if (error instanceof AuthError && version !== tokenVersion) return drainShared();
+        if (error instanceof AuthError && version !== tokenVersion) return drainShared(signal);
         throw error;
       }
     },
@@ -106,6 +108,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     clock,
     onStatus(status) {
       pausedForAuth = status.status === 'paused' && status.reason === 'auth';
+      refusedSinceStart ||= pausedForAuth;
       if (status.status === 'paused' && (status.reason === 'auth' || status.reason === 'storage')) {
         startedByGame = false;
         push.stop(); // with no usable token the socket would only keep asking for one
@@ -149,7 +152,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       emitter.on('changed', listener);
       return () => emitter.off('changed', listener);
     },
-    drain: drainShared,
+    drain: () => drainShared(),
   });
 
   /** Runs `read` on the open store; what it rejects with is always a GetUpdatesError. */
@@ -160,7 +163,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
 
   function start() {
     if (closed) return;
-    if (pausedForAuth) tokens.retry(); // the game says: try the token function again
+    if (refusedSinceStart) tokens.retry(); // the game says: try the token function again
+    refusedSinceStart = false;
     startedByGame = true;
     loop.start();
     push.start();
@@ -184,7 +188,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       loop.stop();
       push.stop();
     },
-    pollNow: ({ signal } = {}) => typed(raceAbort(drainShared(), signal), signal),
+    pollNow: ({ signal } = {}) => typed(raceAbort(drainShared(signal), signal), signal),
     watchOrder(orderId, { signal } = {}) {
       const stop = signal ? AbortSignal.any([signal, lifetime.signal]) : lifetime.signal;
       return typed((async () => watches.watch(readOrderId(orderId), stop))(), signal);

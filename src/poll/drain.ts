@@ -7,7 +7,7 @@ import { AuthError, HttpError } from '../errors';
 import { parseEvent } from '../events/parse';
 import type { ParsedEvent } from '../events/plan';
 import type { AppliedEvent } from '../ledger/records';
-import type { Inventory } from '../store/inventory';
+import { committedBeforeFailure, type Inventory } from '../store/inventory';
 import type { Transport } from '../transport/http';
 
 /** Counts for one drain. */
@@ -86,6 +86,12 @@ export async function drain(deps: DrainDeps, signal?: AbortSignal): Promise<Poll
 }
 
 async function drainPages(deps: DrainDeps, report: PollReport, acks: AckQueue, signal?: AbortSignal) {
+  /** Counts, announces and acks what a transaction committed. */
+  const committed = (applied: AppliedEvent[]) => {
+    for (const event of applied) report[COUNTER[event.outcome]]++;
+    if (applied.length > 0) deps.onApplied(applied);
+    acks.push(applied.filter((event) => event.ack).map((event) => event.id));
+  };
   let afterId: number | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     const raw = await deps.transport.listEvents({ afterId, signal });
@@ -103,10 +109,14 @@ async function drainPages(deps: DrainDeps, report: PollReport, acks: AckQueue, s
         parsed.push(result);
       }
     }
-    const applied = await deps.inventory.applyBatch(parsed, deps.now());
-    for (const event of applied) report[COUNTER[event.outcome]]++;
-    deps.onApplied(applied);
-    acks.push(applied.filter((event) => event.ack).map((event) => event.id));
+    let applied: AppliedEvent[];
+    try {
+      applied = await deps.inventory.applyBatch(parsed, deps.now());
+    } catch (error) {
+      committed(committedBeforeFailure(error));
+      throw error;
+    }
+    committed(applied);
 
     const lastId = Math.max(0, ...parsed.map((event) => event.id));
     // A server that ignores after_id would hand back the same page forever.

@@ -57,7 +57,10 @@ function isStaleQuarantine(record: EventRecord): boolean {
 
 export async function applyOne(view: TxView, event: ParsedEvent, page: Page): Promise<AppliedEvent> {
   const base = { id: event.id, type: event.type, changed: [] as string[] };
-  const known = await view.get<EventRecord>('events', event.id);
+  const stored = await view.get<EventRecord>('events', event.id);
+  // An event set aside as unstorable gets a new try each time it comes back: what failed may
+  // have been the disk for a moment, not the event, and a valid purchase must not stay aside.
+  const known = stored?.reason === 'unstorable' ? undefined : stored;
   if (known && isStaleQuarantine(known) && event.plan.kind === 'quarantine') {
     const restamped = { ...known, parserVersion: PARSER_VERSION };
     view.put('events', event.id, restamped);

@@ -51,6 +51,16 @@ const LEDGER_STORES: readonly StoreName[] = ['balances', 'orders', 'links', 'eve
  */
 const mayBeOneEvent = (error: unknown) => error instanceof StorageError && error.reason === 'failed';
 
+/**
+ * What `applyBatch` committed (event by event) before it failed: those events are applied and
+ * their acks pending, so the caller announces and acks them before it reports the failure.
+ */
+const committedBefore = new WeakMap<object, AppliedEvent[]>();
+
+export function committedBeforeFailure(error: unknown): AppliedEvent[] {
+  return (typeof error === 'object' && error !== null && committedBefore.get(error)) || [];
+}
+
 export function createInventory(db: Database): Inventory {
   const balancesStore = db.useStore('balances');
   const ordersStore = db.useStore('orders');
@@ -98,7 +108,12 @@ export function createInventory(db: Database): Inventory {
       }
       // No event may fail the page for the rest: each is tried alone, and set aside if it fails.
       const applied: AppliedEvent[] = [];
-      for (const event of sorted) applied.push(await applyAlone(event, page));
+      try {
+        for (const event of sorted) applied.push(await applyAlone(event, page));
+      } catch (error) {
+        if (applied.length > 0 && typeof error === 'object' && error !== null) committedBefore.set(error, applied);
+        throw error;
+      }
       return applied;
     },
 

@@ -46,6 +46,7 @@ export function createTransport(options: TransportOptions): Transport {
     let token = await options.tokens.get(signal);
     for (let refreshed = false; ; refreshed = true) {
       const response = await exchange(token);
+      if (response.status >= 200 && response.status < 300) options.tokens.accepted(token);
       if (!REFUSED_STATUSES.has(response.status)) return response;
       const fresh = refreshed ? undefined : await options.tokens.refresh(token, signal).catch((error: unknown) => {
         throw error instanceof AuthError ? new AuthError(`${where}: the token was refused (HTTP ${response.status}): ${error.message}`, { cause: error.cause }) : error;

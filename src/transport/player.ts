@@ -23,6 +23,7 @@ export function bindToOnePlayer(source: TokenSource): TokenSource {
       return token === undefined ? undefined : check(token);
     },
     replace: (input) => source.replace(input),
+    accepted: (token) => source.accepted(token),
     retry: () => source.retry(),
   };
 }

@@ -13,7 +13,7 @@ import { delay, raceAbort } from '../schedule/delay';
 export type TokenInput = string | (() => string | Promise<string>);
 
 export interface TokenSource {
-  /** The current token: fetched the first time, and fetched again shortly before its JWT expires. */
+  /** The current token: fetched the first time; shortly before its JWT expires, the next one is fetched in the background. */
   get(signal?: AbortSignal): Promise<string>;
   /**
    * A token other than `rejected`: the one another caller already refreshed to, or a new one
@@ -22,6 +22,8 @@ export interface TokenSource {
   refresh(rejected: string, signal?: AbortSignal): Promise<string | undefined>;
   /** Uses `input` from now on (the game's `setToken`); callers waiting for the old input move on to it. */
   replace(input: TokenInput): void;
+  /** The server accepted `token` (a 2xx): were it fetched after a refusal, it is an ordinary token now. */
+  accepted(token: string): void;
   /** Forgets the cached token and any refusal: the next `get()` asks the token function again. */
   retry(): void;
 }
@@ -41,20 +43,25 @@ export function createTokenSource(
   { clock = realClock, refreshMarginMs = 30_000, timeoutMs = DEFAULT_TOKEN_TIMEOUT_MS }: TokenTiming = {},
 ): TokenSource {
   let input = initial;
+  // The token in use, or the first fetch of one; a failed fetch is not kept.
   let current: Promise<string> | undefined;
-  let refreshing: Promise<string> | undefined;
+  // One call of the token function at a time, whoever needs it.
+  let fetching: Promise<string> | undefined;
   // Resolved by `replace()`, so that waits on the old input start over with the new one.
   let replaced = signalOnce();
   // Tokens never refreshed early again: tried once already, or judged expired by a device clock
   // that disagrees with their issuer. The server's 401/403, not the player's clock, ends them.
   const noEarlyRefresh = new Set<string>();
-  // Tokens fetched because another was refused. When the server refuses one of them too, the
-  // token function has had its chance: every caller gets the AuthError at once, so N requests
-  // in flight make one call, not N, until the game gives a new token or starts again.
+  // Tokens fetched because another was refused, and not yet accepted by the server. When one of
+  // them is refused too, the token function has had its chance: every caller gets the AuthError
+  // at once (N requests in flight make one call, not N) until the game gives a new token or
+  // starts again. A token the server accepted leaves this set: its later expiry is ordinary.
   const fetchedOnRefusal = new Set<string>();
   let refusal: AuthError | undefined;
 
-  const load = () => {
+  /** Calls the token function (or shares the call in flight), bounded by the timeout. */
+  function fetchToken(): Promise<string> {
+    if (fetching) return fetching;
     const from = input;
     const call = (async () => {
       let token: unknown;
@@ -68,25 +75,48 @@ export function createTokenSource(
       return token;
     })();
     const timeout = new AbortController();
-    const loading = Promise.race([
+    const timed: Promise<string> = Promise.race([
       call,
       delay(timeoutMs, { signal: timeout.signal, clock }).then(() => {
         throw new AuthError(`the token function did not answer within ${Math.round(timeoutMs / 1000)} s`);
       }),
-    ]).finally(() => timeout.abort());
-    current = loading;
-    loading.catch(() => current === loading && (current = undefined)); // a failure is not cached
+    ]).finally(() => {
+      timeout.abort();
+      if (fetching === timed) fetching = undefined;
+    });
+    fetching = timed;
     // A token that arrives after its timeout is still the freshest one there is.
     call.then(
       (token) => void (current === undefined && input === from && (current = Promise.resolve(token))),
       () => undefined,
     );
-    return loading;
-  };
+    return timed;
+  }
+
+  /** Makes `pending` the token in use, unless it fails. */
+  function use(pending: Promise<string>): Promise<string> {
+    current = pending;
+    pending.catch(() => current === pending && (current = undefined));
+    return pending;
+  }
+
+  /**
+   * Fetches the next token in the background while the current one goes on being used: a slow,
+   * hung or failing token function never holds up or fails a request the server would accept.
+   */
+  function refreshAhead(token: string) {
+    remember(noEarlyRefresh, token);
+    const from = input;
+    const was = current;
+    fetchToken().then(
+      (fresh) => void (input === from && current === was && (current = Promise.resolve(fresh))),
+      () => undefined, // the server, with a 401/403, will say when the current token is over
+    );
+  }
 
   /** Waits for `first`, unless the caller gives up; when the game replaces the input, for the new one. */
   async function settle(first: Promise<string>, signal?: AbortSignal): Promise<string> {
-    for (let pending = first; ; pending = current ?? load()) {
+    for (let pending = first; ; pending = current ?? use(fetchToken())) {
       const superseded = replaced.promise.then(() => undefined);
       const outcome = await raceAbort(Promise.race([pending, superseded]), signal);
       if (outcome !== undefined) return outcome;
@@ -101,42 +131,35 @@ export function createTokenSource(
 
   const source: TokenSource = {
     async get(signal) {
-      const token = await settle(current ?? load(), signal);
-      if (typeof input !== 'function' || noEarlyRefresh.has(token) || !expiresWithin(token, marginFor(token), clock.now())) {
-        return token;
+      const token = await settle(current ?? use(fetchToken()), signal);
+      if (typeof input === 'function' && !noEarlyRefresh.has(token) && expiresWithin(token, marginFor(token), clock.now())) {
+        refreshAhead(token);
       }
-      remember(noEarlyRefresh, token);
-      try {
-        return (await source.refresh(token, signal)) ?? token;
-      } catch {
-        signal?.throwIfAborted();
-        // A failed early refresh is no reason to drop a token the server has not refused.
-        current ??= Promise.resolve(token);
-        return token;
-      }
+      return token;
     },
-    refresh(rejected, signal) {
-      if (typeof input === 'string') return Promise.resolve(undefined);
+    async refresh(rejected, signal) {
+      if (typeof input === 'string') return undefined;
       if (fetchedOnRefusal.has(rejected)) refusal ??= new AuthError('the server refused a fresh token from the token function');
-      if (refusal) return Promise.reject(refusal);
-      refreshing ??= (async () => {
-        const latest = await current?.catch(() => undefined);
-        if (latest !== undefined && latest !== rejected) return latest;
-        const token = await load();
-        remember(fetchedOnRefusal, token);
-        return token;
-      })().finally(() => (refreshing = undefined));
-      return settle(refreshing, signal);
+      if (refusal) throw refusal;
+      // Another caller may have refreshed already: its token is the one to try.
+      const latest = current && (await settle(current, signal).catch(() => signal?.throwIfAborted()));
+      if (latest && latest !== rejected) return latest;
+      const fresh = await settle(use(fetchToken()), signal);
+      remember(fetchedOnRefusal, fresh);
+      return fresh;
+    },
+    accepted(token) {
+      fetchedOnRefusal.delete(token);
     },
     retry() {
       current = undefined;
+      fetching = undefined;
       refusal = undefined;
       fetchedOnRefusal.clear();
     },
     replace(next) {
       input = next;
       source.retry();
-      refreshing = undefined;
       const previous = replaced;
       replaced = signalOnce();
       previous.resolve();
