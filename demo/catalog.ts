@@ -13,9 +13,30 @@ export interface Product {
 }
 
 export const PRODUCTS: Product[] = [
-  { id: 'health_potion', name: 'Health Potion', blurb: 'Restores 50 HP. Consumable.', price: '$0.99', icon: '⚗', items: [{ sku: 'health_potion', quantity: 1, type: 'virtual_good' }] },
-  { id: 'dragon_blade', name: 'Dragon Blade', blurb: 'Legendary sword. Yours for good.', price: '$4.99', icon: '⚔', items: [{ sku: 'dragon_blade', quantity: 1, type: 'virtual_good' }] },
-  { id: 'gold', name: '500 Gold', blurb: 'Virtual currency for the tavern.', price: '$1.99', icon: '◉', items: [{ sku: 'gold', quantity: 500, type: 'virtual_currency' }] },
+  {
+    id: 'health_potion',
+    name: 'Health Potion',
+    blurb: 'Restores 50 HP. Consumable.',
+    price: '$0.99',
+    icon: '⚗',
+    items: [{ sku: 'health_potion', quantity: 1, type: 'virtual_good' }],
+  },
+  {
+    id: 'dragon_blade',
+    name: 'Dragon Blade',
+    blurb: 'Legendary sword. Yours for good.',
+    price: '$4.99',
+    icon: '⚔',
+    items: [{ sku: 'dragon_blade', quantity: 1, type: 'virtual_good' }],
+  },
+  {
+    id: 'gold',
+    name: '500 Gold',
+    blurb: 'Virtual currency for the tavern.',
+    price: '$1.99',
+    icon: '◉',
+    items: [{ sku: 'gold', quantity: 500, type: 'virtual_currency' }],
+  },
   {
     id: 'starter_pack',
     name: 'Starter Pack',

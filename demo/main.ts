@@ -46,7 +46,8 @@ function log(kind: string, text: string) {
   logList.prepend(el('li', { class: `entry ${kind}`, 'data-kind': kind }, el('time', {}, time), el('b', {}, kind), el('span', {}, text)));
   while (logList.children.length > 200) logList.lastElementChild?.remove();
 }
-const describeItems = (items: Array<{ sku: string; quantity: number }>) => items.map(({ sku, quantity }) => `${quantity}× ${sku}`).join(', ');
+const describeItems = (items: Array<{ sku: string; quantity: number }>) =>
+  items.map(({ sku, quantity }) => `${quantity}× ${sku}`).join(', ');
 const describeError = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 // --- inventory and orders ----------------------------------------------------------------
@@ -56,7 +57,12 @@ async function renderBalances() {
   const skus = [...new Set([...Object.keys(ITEM_NAMES), ...Object.keys(balances)])];
   balancesList.replaceChildren(
     ...skus.map((sku) =>
-      el('li', {}, el('span', { class: 'name' }, ITEM_NAMES[sku] ?? sku), el('span', { class: 'qty', 'data-testid': `balance-${sku}` }, String(balances[sku] ?? 0))),
+      el(
+        'li',
+        {},
+        el('span', { class: 'name' }, ITEM_NAMES[sku] ?? sku),
+        el('span', { class: 'qty', 'data-testid': `balance-${sku}` }, String(balances[sku] ?? 0)),
+      ),
     ),
   );
 }
@@ -72,13 +78,26 @@ async function renderOrders() {
   const pending = [...awaiting].filter(([orderId]) => !known.has(orderId));
   byId('no-orders').hidden = orders.length + pending.length > 0;
   ordersList.replaceChildren(
-    ...pending.map(([orderId, product]) => orderRow(orderId, `${pushed.get(orderId) ?? 'paid'}, delivering…`, describeItems(product.items), false)),
-    ...orders.map((order) => orderRow(order.orderId ?? order.transactionId ?? '?', order.status, describeItems(order.items), emulated && order.status === 'granted')),
+    ...pending.map(([orderId, product]) =>
+      orderRow(orderId, `${pushed.get(orderId) ?? 'paid'}, delivering…`, describeItems(product.items), false),
+    ),
+    ...orders.map((order) =>
+      orderRow(
+        order.orderId ?? order.transactionId ?? '?',
+        order.status,
+        describeItems(order.items),
+        emulated && order.status === 'granted',
+      ),
+    ),
   );
 }
 
 function orderRow(orderId: string, status: Order['status'] | string, items: string, refundable: boolean) {
-  const refund = el('button', { type: 'button', class: 'ghost small', 'data-testid': `refund-${orderId}`, disabled: !refundable }, 'Refund');
+  const refund = el(
+    'button',
+    { type: 'button', class: 'ghost small', 'data-testid': `refund-${orderId}`, disabled: !refundable },
+    'Refund',
+  );
   refund.addEventListener('click', () => void refundOrder(orderId, refund));
   return el(
     'li',
@@ -173,7 +192,13 @@ async function applyFaults() {
       latencyMs: on('slow') ? 400 : 0,
       dropAckResponseRate: on('dropAcks') ? 0.3 : 0,
     });
-    log('faults', faultInputs.filter((input) => input.checked).map((input) => input.dataset.fault).join(', ') || 'none');
+    log(
+      'faults',
+      faultInputs
+        .filter((input) => input.checked)
+        .map((input) => input.dataset.fault)
+        .join(', ') || 'none',
+    );
   } catch (error) {
     log('error', describeError(error));
   }
@@ -191,7 +216,11 @@ pushSwitch.addEventListener('change', () => {
 // --- client events ------------------------------------------------------------------------
 client.on('status', (event) => {
   const text =
-    event.status === 'paused' ? `paused (${event.reason})` : event.status === 'following' ? 'another tab is polling' : event.status.replace('-', ' ');
+    event.status === 'paused'
+      ? `paused (${event.reason})`
+      : event.status === 'following'
+        ? 'another tab is polling'
+        : event.status.replace('-', ' ');
   byId('status').textContent = text;
   byId('status-pill').dataset.state = event.status;
   byId('status-pill').title = 'nextPollInMs' in event ? `next poll in ${Math.round(event.nextPollInMs / 100) / 10} s` : '';

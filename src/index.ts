@@ -11,7 +11,14 @@ export type {
   RevokedEvent,
   StatusEvent,
 } from './client/events';
-export { browserSignals, manualSignals, steadySignals, type EnvironmentSignals, type ManualSignals, type SignalChange } from './schedule/signals';
+export {
+  browserSignals,
+  manualSignals,
+  steadySignals,
+  type EnvironmentSignals,
+  type ManualSignals,
+  type SignalChange,
+} from './schedule/signals';
 export {
   AuthError,
   GetUpdatesError,

@@ -29,8 +29,11 @@ const IO_FOLDERS = ['store', 'transport', 'tabs', 'push', 'client', 'poll', 'emu
 const IO_PACKAGES = ['axios', 'p-retry', 'idb-keyval', 'mitt', 'centrifuge', 'ws', 'vite'];
 
 const rules: Array<[string, (edge: { folder: string; target: string }) => boolean]> = [
-  ['events/ and ledger/ import nothing that does I/O', ({ folder, target }) =>
-    ['events', 'ledger'].includes(folder) && (into(target, ...IO_FOLDERS) || IO_PACKAGES.includes(target) || target.startsWith('node:'))],
+  [
+    'events/ and ledger/ import nothing that does I/O',
+    ({ folder, target }) =>
+      ['events', 'ledger'].includes(folder) && (into(target, ...IO_FOLDERS) || IO_PACKAGES.includes(target) || target.startsWith('node:')),
+  ],
   ['store/ does not import transport/', ({ folder, target }) => folder === 'store' && into(target, 'transport')],
   ['schedule/ imports neither transport/ nor store/', ({ folder, target }) => folder === 'schedule' && into(target, 'transport', 'store')],
   ['only emulator/ imports the emulator', ({ folder, target }) => folder !== 'emulator' && into(target, 'emulator')],

@@ -39,14 +39,23 @@ describe('when to poll next', () => {
     expect(nextPoll({ ...fg, visible: false, watching: true }, slowHidden)).toEqual({ delayMs: 800, status: 'waiting' });
   });
   it('pauses while offline, whatever else is true', () => {
-    expect(nextPoll({ ...fg, online: false, watching: true, consecutiveErrors: 3 }, slowHidden)).toEqual({ status: 'paused', reason: 'offline' });
+    expect(nextPoll({ ...fg, online: false, watching: true, consecutiveErrors: 3 }, slowHidden)).toEqual({
+      status: 'paused',
+      reason: 'offline',
+    });
   });
   it('backs off after errors, growing to the cap, and never sooner than Retry-After', () => {
     const top = () => 0.999999;
-    expect(nextPoll({ ...fg, watching: true, consecutiveErrors: 1 }, DEFAULT_CADENCE, top)).toEqual({ delayMs: 999, status: 'backing-off' });
+    expect(nextPoll({ ...fg, watching: true, consecutiveErrors: 1 }, DEFAULT_CADENCE, top)).toEqual({
+      delayMs: 999,
+      status: 'backing-off',
+    });
     expect(nextPoll({ ...fg, consecutiveErrors: 4 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 7999 });
     expect(nextPoll({ ...fg, consecutiveErrors: 30 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 59_999 });
-    expect(nextPoll({ ...fg, consecutiveErrors: 1, retryAfterMs: 20_000 }, DEFAULT_CADENCE, () => 0)).toEqual({ delayMs: 20_000, status: 'backing-off' });
+    expect(nextPoll({ ...fg, consecutiveErrors: 1, retryAfterMs: 20_000 }, DEFAULT_CADENCE, () => 0)).toEqual({
+      delayMs: 20_000,
+      status: 'backing-off',
+    });
   });
 });
 
@@ -61,10 +70,14 @@ describe('cadence options', () => {
       errorBackoff: { ...DEFAULT_CADENCE.errorBackoff, maxDelayMs: 5000 },
     });
   });
-  it.each([{ intervalMs: 0 }, { intervalMs: NaN }, { watchIntervalMs: -1 }, { intervalMs: '5000' as never }, { errorBackoff: { baseDelayMs: Infinity } }, { errorBackoff: { baseDelayMs: 0 } }])(
-    'refuses %j, which would spin or stall the loop',
-    (options) => {
-      expect(() => resolveCadence(options)).toThrow(/cadence/);
-    },
-  );
+  it.each([
+    { intervalMs: 0 },
+    { intervalMs: NaN },
+    { watchIntervalMs: -1 },
+    { intervalMs: '5000' as never },
+    { errorBackoff: { baseDelayMs: Infinity } },
+    { errorBackoff: { baseDelayMs: 0 } },
+  ])('refuses %j, which would spin or stall the loop', (options) => {
+    expect(() => resolveCadence(options)).toThrow(/cadence/);
+  });
 });

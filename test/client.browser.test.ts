@@ -43,13 +43,22 @@ const newPlayer = () => `browser-player-${crypto.randomUUID()}`;
 const buy = (userId: string, items: unknown[], mode = 'combined') =>
   admin<{ orderId: number; eventIds: number[] }>('purchase', { userId, items, mode });
 const processed = async (userId: string) =>
-  (await admin<{ events: Array<{ id: number; processed: boolean }> }>(`state?userId=${userId}`)).events.filter((e) => e.processed).map((e) => e.id);
+  (await admin<{ events: Array<{ id: number; processed: boolean }> }>(`state?userId=${userId}`)).events
+    .filter((e) => e.processed)
+    .map((e) => e.id);
 
 describe('in the browser', () => {
   it('grants, persists across a reload, and revokes on refund', async () => {
     const userId = newPlayer();
     const first = tab(userId);
-    const { orderId, eventIds } = await buy(userId, [{ sku: 'gold', quantity: 250 }, { sku: 'helmet', quantity: 1 }], 'separate');
+    const { orderId, eventIds } = await buy(
+      userId,
+      [
+        { sku: 'gold', quantity: 250 },
+        { sku: 'helmet', quantity: 1 },
+      ],
+      'separate',
+    );
     expect(await first.pollNow()).toMatchObject({ granted: 1, duplicates: 1, acked: 2 });
     expect(await processed(userId)).toEqual(eventIds);
     await first.close();
@@ -81,7 +90,12 @@ describe('in the browser', () => {
     await other.inventory.balances(); // opens its database and channel, as a running tab would have
     const { orderId } = await buy(userId, [{ sku: 'gem', quantity: 3 }]);
     await polling.pollNow();
-    await vi.waitFor(() => expect(heard).toEqual([['granted', String(orderId)], ['changed', 'other-tab', ['gem']]]));
+    await vi.waitFor(() =>
+      expect(heard).toEqual([
+        ['granted', String(orderId)],
+        ['changed', 'other-tab', ['gem']],
+      ]),
+    );
     expect(await other.inventory.balance('gem')).toBe(3);
     await polling.inventory.consume('gem', 1);
     await vi.waitFor(() => expect(heard).toContainEqual(['changed', 'other-tab', ['gem']]));
@@ -89,7 +103,11 @@ describe('in the browser', () => {
 
   it('elects one polling tab; the others follow and take over within a second when it closes', async () => {
     const userId = newPlayer();
-    const tabs = [countedTab(userId, { cadence: { intervalMs: 100 } }), countedTab(userId, { cadence: { intervalMs: 100 } }), countedTab(userId, { cadence: { intervalMs: 100 } })];
+    const tabs = [
+      countedTab(userId, { cadence: { intervalMs: 100 } }),
+      countedTab(userId, { cadence: { intervalMs: 100 } }),
+      countedTab(userId, { cadence: { intervalMs: 100 } }),
+    ];
     tabs.forEach(({ client }) => client.start());
     await vi.waitFor(() => expect(tabs.filter(({ statuses }) => statuses.at(-1) === 'following')).toHaveLength(2));
     const leader = tabs.find(({ statuses }) => !statuses.includes('following'))!;
@@ -104,7 +122,8 @@ describe('in the browser', () => {
     const takeoverMs = performance.now() - closedAt;
     expect(takeoverMs).toBeLessThan(1000);
     const { orderId } = await buy(userId, [{ sku: 'gold', quantity: 8 }]);
-    for (const { client } of followers) await vi.waitFor(async () => expect(await client.inventory.order(orderId)).toMatchObject({ status: 'granted' }));
+    for (const { client } of followers)
+      await vi.waitFor(async () => expect(await client.inventory.order(orderId)).toMatchObject({ status: 'granted' }));
   });
 
   it('a tab stuck on a token function that never answers gives the lead up at stop(), and another tab polls', async () => {
@@ -148,13 +167,18 @@ describe('in the browser', () => {
     await vi.waitFor(() => expect(follower.statuses.at(-1)).toBe('following'));
     const { orderId } = await buy(userId, [{ sku: 'gem', quantity: 1 }]);
     returning.focus();
-    await vi.waitFor(async () => expect(await follower.client.inventory.order(orderId)).toMatchObject({ status: 'granted' }), { timeout: 2000 });
+    await vi.waitFor(async () => expect(await follower.client.inventory.order(orderId)).toMatchObject({ status: 'granted' }), {
+      timeout: 2000,
+    });
     expect(follower.gets).toBe(0);
   });
 
   it('without Web Locks every tab polls, and the ledger still grants once', async () => {
     const userId = newPlayer();
-    const tabs = [countedTab(userId, { locks: null, cadence: { intervalMs: 50 } }), countedTab(userId, { locks: null, cadence: { intervalMs: 50 } })];
+    const tabs = [
+      countedTab(userId, { locks: null, cadence: { intervalMs: 50 } }),
+      countedTab(userId, { locks: null, cadence: { intervalMs: 50 } }),
+    ];
     for (let i = 0; i < 4; i++) await buy(userId, [{ sku: 'coin', quantity: 5 }], i % 2 ? 'separate' : 'combined');
     tabs.forEach(({ client }) => client.start());
     await vi.waitFor(async () => expect(await tabs[1]!.client.inventory.balance('coin')).toBe(20));

@@ -18,11 +18,24 @@ const player = playersOf(() => emulator);
 describe('buying and refunding', () => {
   it('grants a combined-mode purchase once, then acks it', async () => {
     const p = player();
-    const { orderId, eventIds } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 500, type: 'virtual_currency' }, { sku: 'sword', quantity: 1 }] });
+    const { orderId, eventIds } = emulator.purchase({
+      userId: p.userId,
+      items: [
+        { sku: 'gold', quantity: 500, type: 'virtual_currency' },
+        { sku: 'sword', quantity: 1 },
+      ],
+    });
     const report = await p.client.pollNow();
     expect(report).toMatchObject({ fetched: 1, granted: 1, acked: 1, ackFailed: 0 });
     expect(await p.client.inventory.balances()).toEqual({ gold: 500, sword: 1 });
-    expect(p.emitted('granted')).toEqual([{ eventId: eventIds[0], orderId: String(orderId), transactionId: expect.any(String), items: [expect.objectContaining({ sku: 'gold', quantity: 500 }), expect.objectContaining({ sku: 'sword', quantity: 1 })] }]);
+    expect(p.emitted('granted')).toEqual([
+      {
+        eventId: eventIds[0],
+        orderId: String(orderId),
+        transactionId: expect.any(String),
+        items: [expect.objectContaining({ sku: 'gold', quantity: 500 }), expect.objectContaining({ sku: 'sword', quantity: 1 })],
+      },
+    ]);
     expect(p.emitted('changed')).toEqual([{ skus: ['gold', 'sword'], source: 'poll' }]);
     expect(p.processed()).toEqual(eventIds);
     expect(await p.client.pollNow()).toMatchObject({ fetched: 0, granted: 0 });
@@ -47,7 +60,9 @@ describe('buying and refunding', () => {
     const report = await p.client.pollNow();
     expect(report).toMatchObject({ revoked: 1, duplicates: eventIds.length - 1, acked: eventIds.length });
     expect(await p.client.inventory.balance('gem')).toBe(0);
-    expect(p.emitted('revoked')).toEqual([expect.objectContaining({ orderId: String(orderId), items: [expect.objectContaining({ sku: 'gem', quantity: 7 })] })]);
+    expect(p.emitted('revoked')).toEqual([
+      expect.objectContaining({ orderId: String(orderId), items: [expect.objectContaining({ sku: 'gem', quantity: 7 })] }),
+    ]);
     expect(await p.client.inventory.order(orderId)).toMatchObject({ status: 'revoked' });
   });
 
@@ -64,7 +79,8 @@ describe('buying and refunding', () => {
 
   it('applies events in ascending id order and pages through a long backlog with after_id', async () => {
     const p = player();
-    for (let i = 1; i <= 8; i++) emulator.purchase({ userId: p.userId, items: [{ sku: 'coin', quantity: i }], mode: i % 2 ? 'combined' : 'separate' });
+    for (let i = 1; i <= 8; i++)
+      emulator.purchase({ userId: p.userId, items: [{ sku: 'coin', quantity: i }], mode: i % 2 ? 'combined' : 'separate' });
     const grantedOrder: number[] = [];
     p.client.on('granted', ({ eventId }) => grantedOrder.push(eventId));
     const report = await p.client.pollNow();
@@ -86,7 +102,13 @@ describe('buying and refunding', () => {
 
   it('grants __proto__ as an ordinary SKU', async () => {
     const p = player();
-    emulator.purchase({ userId: p.userId, items: [{ sku: '__proto__', quantity: 3 }, { sku: 'constructor', quantity: 1 }] });
+    emulator.purchase({
+      userId: p.userId,
+      items: [
+        { sku: '__proto__', quantity: 3 },
+        { sku: 'constructor', quantity: 1 },
+      ],
+    });
     await p.client.pollNow();
     const balances = await p.client.inventory.balances();
     expect(balances['__proto__']).toBe(3);
@@ -223,7 +245,10 @@ describe('tokens', () => {
   it('answers a 401 by asking the token function again', async () => {
     const p = player();
     // Badly signed, not expired: only the server can tell, with a 401.
-    const token = vi.fn().mockReturnValueOnce(`${emulator.issueToken(p.userId)}x`).mockImplementation(() => emulator.issueToken(p.userId));
+    const token = vi
+      .fn()
+      .mockReturnValueOnce(`${emulator.issueToken(p.userId)}x`)
+      .mockImplementation(() => emulator.issueToken(p.userId));
     const client = p.connect({ token });
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
     expect(await client.pollNow()).toMatchObject({ granted: 1, acked: 1 });

@@ -36,14 +36,38 @@ const ROUTES = [
   ['GET', '/__emulator/state'],
 ] as const;
 /** Values of the wrong type for any field an admin route reads. */
-const WRONG_TYPES: unknown[] = [null, true, -1, 1.5, 1e308, '', 'x', [], [1], {}, { toString: null }, { __proto__: { a: 1 } }, '9'.repeat(400)];
+const WRONG_TYPES: unknown[] = [
+  null,
+  true,
+  -1,
+  1.5,
+  1e308,
+  '',
+  'x',
+  [],
+  [1],
+  {},
+  { toString: null },
+  { __proto__: { a: 1 } },
+  '9'.repeat(400),
+];
 const ADMIN_FIELDS: Record<string, string[]> = {
   '/__emulator/token': ['userId', 'expiresInS'],
   '/__emulator/purchase': ['userId', 'items', 'mode', 'projectId'],
   '/__emulator/refund': ['orderId'],
   '/__emulator/push': ['down'],
   '/__emulator/events': ['userId', 'data'],
-  '/__emulator/faults': ['errorRate', 'latencyMs', 'status', 'retryAfterS', 'dropAckResponseRate', 'ignoreAfterId', 'repeatAckStatus', 'unknownAckStatus', 'authFailureStatus'],
+  '/__emulator/faults': [
+    'errorRate',
+    'latencyMs',
+    'status',
+    'retryAfterS',
+    'dropAckResponseRate',
+    'ignoreAfterId',
+    'repeatAckStatus',
+    'unknownAckStatus',
+    'authFailureStatus',
+  ],
 };
 const validBody: Record<string, Record<string, unknown>> = {
   '/__emulator/token': { userId: 'fuzz' },
@@ -84,7 +108,10 @@ function rawExchange(port: number, bytes: string | Uint8Array, { untilHead = fal
       if (error) reject(error);
       else resolve(received());
     };
-    const timer = setTimeout(() => finish(quietIsFine ? undefined : new Error(`no answer to ${JSON.stringify(String(bytes).slice(0, 80))}`)), quietIsFine ? 300 : ANSWER_WITHIN_MS);
+    const timer = setTimeout(
+      () => finish(quietIsFine ? undefined : new Error(`no answer to ${JSON.stringify(String(bytes).slice(0, 80))}`)),
+      quietIsFine ? 300 : ANSWER_WITHIN_MS,
+    );
     socket.on('data', (chunk) => {
       chunks.push(chunk);
       if (untilHead && received().includes('\r\n\r\n')) finish();
@@ -99,15 +126,22 @@ function rawExchange(port: number, bytes: string | Uint8Array, { untilHead = fal
 
 const portOf = (url: string) => Number(new URL(url).port);
 const statusLine = (answer: string) => answer.split('\r\n')[0] ?? '';
-const upgrade = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
+const upgrade = (path: string) =>
+  `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
 
 /** A purchase from token to processed, over HTTP only: the emulator still does its job. */
 async function expectPurchaseEndToEnd(url: string, userId: string) {
   const post = (path: string, body: unknown, token?: string) =>
-    fetch(`${url}${path}`, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body), headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+    });
   const { token } = await (await post('/__emulator/token', { userId })).json();
   const { eventIds } = await (await post('/__emulator/purchase', { userId, items: [{ sku: 'gold', quantity: 5 }] })).json();
-  const listed = await (await fetch(`${url}/events?project_id=${emulator.projectId}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  const listed = await (
+    await fetch(`${url}/events?project_id=${emulator.projectId}`, { headers: { Authorization: `Bearer ${token}` } })
+  ).json();
   expect(listed.events.map((event: { id: number }) => event.id)).toEqual(eventIds);
   expect((await post(`/events/${eventIds[0]}/processed?project_id=${emulator.projectId}`, undefined, token)).status).toBe(204);
   const state = await (await fetch(`${url}/__emulator/state?userId=${userId}`)).json();
@@ -158,7 +192,13 @@ describe('bad input that used to kill or hang the emulator', { timeout: 15_000 }
     cycle.self = cycle;
     expect(() => emulator.injectEvent('unserialisable', { amount: 1n })).toThrow(/JSON/);
     expect(() => emulator.injectEvent('unserialisable', cycle)).toThrow(/JSON/);
-    expect(() => emulator.injectEvent('unserialisable', { toJSON: () => { throw new Error('no'); } })).toThrow(/JSON/);
+    expect(() =>
+      emulator.injectEvent('unserialisable', {
+        toJSON: () => {
+          throw new Error('no');
+        },
+      }),
+    ).toThrow(/JSON/);
     const token = emulator.issueToken('unserialisable');
     const listed = await request('GET', `/events?project_id=${emulator.projectId}`, { headers: { Authorization: `Bearer ${token}` } });
     expect(listed).toEqual({ status: 200, text: '{"events":[]}' });
@@ -183,10 +223,12 @@ describe('bad input that used to kill or hang the emulator', { timeout: 15_000 }
       const faults = await fetch(`${url}/__emulator/faults`);
       expect(faults.status).toBe(200);
       // Paths under the emulator's mount that are not valid URLs get an error answer too.
-      expectWellFormed(await (async () => {
-        const response = await fetch(`${url}/__emulator/state?userId=%`);
-        return { status: response.status, text: await response.text() };
-      })());
+      expectWellFormed(
+        await (async () => {
+          const response = await fetch(`${url}/__emulator/state?userId=%`);
+          return { status: response.status, text: await response.text() };
+        })(),
+      );
     } finally {
       await vite.close();
     }
@@ -200,7 +242,12 @@ describe('fuzzing every endpoint', { timeout: 20_000 }, () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ROUTES), fc.oneof(bytes, json), async ([method, path], body) => {
         const query = path === '/events' || path.endsWith('/processed') ? `?project_id=${emulator.projectId}` : '';
-        expectWellFormed(await request(method === 'GET' ? 'POST' : method, `${path}${query}`, { body, headers: { Authorization: `Bearer ${emulator.issueToken('fuzz')}` } }));
+        expectWellFormed(
+          await request(method === 'GET' ? 'POST' : method, `${path}${query}`, {
+            body,
+            headers: { Authorization: `Bearer ${emulator.issueToken('fuzz')}` },
+          }),
+        );
         expectWellFormed(await request(method, `${path}${query}`, method === 'GET' ? {} : { body }));
       }),
       { numRuns: 60 },
@@ -224,21 +271,41 @@ describe('fuzzing every endpoint', { timeout: 20_000 }, () => {
   it('answers malformed requests: bad URLs, wrong methods, bad query strings, huge headers', async () => {
     const port = portOf(emulator.url);
     const token = emulator.issueToken('fuzz');
-    for (const path of ['//', '/%', '/%zz', '///events', '/events/%/processed', '/events/../__emulator/faults', '/__emulator/state?userId=%E0%A4%A', '*', 'http://x/events', '/events?after_id=-1e999&project_id=x&types=']) {
+    for (const path of [
+      '//',
+      '/%',
+      '/%zz',
+      '///events',
+      '/events/%/processed',
+      '/events/../__emulator/faults',
+      '/__emulator/state?userId=%E0%A4%A',
+      '*',
+      'http://x/events',
+      '/events?after_id=-1e999&project_id=x&types=',
+    ]) {
       for (const method of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE', 'BREW']) {
-        const answer = await rawExchange(port, `${method} ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}`);
+        const answer = await rawExchange(
+          port,
+          `${method} ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}`,
+        );
         expect(statusLine(answer)).toMatch(/^HTTP\/1\.1 (?!500)[1-5]\d\d /);
       }
     }
     for (const [method, path] of ROUTES) {
       expectWellFormed(await request(method === 'GET' ? 'DELETE' : 'PUT', path));
-      expectWellFormed(await request(method, path, { headers: { 'X-Padding': 'p'.repeat(14_000), Authorization: `Bearer ${'x'.repeat(1000)}` } }));
+      expectWellFormed(
+        await request(method, path, { headers: { 'X-Padding': 'p'.repeat(14_000), Authorization: `Bearer ${'x'.repeat(1000)}` } }),
+      );
     }
     for (const query of ['after_id=abc', 'after_id=1e400', 'after_id=-5', 'types=%00', 'project_id=%', 'project_id=1&project_id=2']) {
-      expectWellFormed(await request('GET', `/events?project_id=${emulator.projectId}&${query}`, { headers: { Authorization: `Bearer ${token}` } }));
+      expectWellFormed(
+        await request('GET', `/events?project_id=${emulator.projectId}&${query}`, { headers: { Authorization: `Bearer ${token}` } }),
+      );
     }
     // Past Node's header limit: the server refuses it itself, with an answer.
-    expect(statusLine(await rawExchange(port, `GET /events HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(40_000)}\r\n\r\n`))).toMatch(/^HTTP\/1\.1 431 /);
+    expect(statusLine(await rawExchange(port, `GET /events HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(40_000)}\r\n\r\n`))).toMatch(
+      /^HTTP\/1\.1 431 /,
+    );
     await expectPurchaseEndToEnd(emulator.url, 'after-malformed-requests');
   });
 
@@ -253,17 +320,23 @@ describe('fuzzing every endpoint', { timeout: 20_000 }, () => {
     );
     const paths = ['//', '/%', '/connection/websocket/..', '/connection/websocket?%', '/nope', '*', '/connection%2Fwebsocket'];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...paths), fc.string({ maxLength: 30 }).filter((s) => !/[\s\r\n]/.test(s)), async (path, suffix) => {
-        const answer = await rawExchange(port, upgrade(`${path}${suffix}`), { untilHead: true });
-        if (answer !== '') expect(statusLine(answer)).toMatch(/^HTTP\/1\.1 (?!500)[1-5]\d\d /);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...paths),
+        fc.string({ maxLength: 30 }).filter((s) => !/[\s\r\n]/.test(s)),
+        async (path, suffix) => {
+          const answer = await rawExchange(port, upgrade(`${path}${suffix}`), { untilHead: true });
+          if (answer !== '') expect(statusLine(answer)).toMatch(/^HTTP\/1\.1 (?!500)[1-5]\d\d /);
+        },
+      ),
       { numRuns: 30 },
     );
     // A websocket upgrade without a key, or with a bad version: refused, not fatal.
     const broken = `GET /connection/websocket HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 99\r\n\r\n`;
     const refused = await rawExchange(port, broken);
     expect(statusLine(refused)).toMatch(/^HTTP\/1\.1 400 /);
-    expect(JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: '400', description: expect.stringContaining('Sec-WebSocket') } });
+    expect(JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4))).toEqual({
+      error: { code: '400', description: expect.stringContaining('Sec-WebSocket') },
+    });
     await expectPurchaseEndToEnd(emulator.url, 'after-raw-garbage');
   });
 
@@ -273,7 +346,14 @@ describe('fuzzing every endpoint', { timeout: 20_000 }, () => {
     const auth = fc.oneof(field, fc.constant(emulator.issueToken('ws-fuzz')));
     const user = fc.oneof(field, fc.constant('ws-fuzz'));
     const command = fc.record(
-      { id: field, connect: fc.record({ data: fc.record({ auth, user_external_id: user, project_id: field }, { requiredKeys: [] }) }, { requiredKeys: [] }), history: fc.record({ channel: field, since: fc.record({ offset: field }, { requiredKeys: [] }) }, { requiredKeys: [] }) },
+      {
+        id: field,
+        connect: fc.record(
+          { data: fc.record({ auth, user_external_id: user, project_id: field }, { requiredKeys: [] }) },
+          { requiredKeys: [] },
+        ),
+        history: fc.record({ channel: field, since: fc.record({ offset: field }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+      },
       { requiredKeys: [] },
     );
     const frame = fc.oneof(
@@ -295,7 +375,12 @@ describe('fuzzing every endpoint', { timeout: 20_000 }, () => {
 
     const player = await openSocket();
     const reply = new Promise<string>((resolve) => player.once('message', (data) => resolve(String(data))));
-    player.send(JSON.stringify({ id: 1, connect: { data: { user_external_id: 'ws-player', auth: emulator.issueToken('ws-player'), project_id: emulator.projectId } } }));
+    player.send(
+      JSON.stringify({
+        id: 1,
+        connect: { data: { user_external_id: 'ws-player', auth: emulator.issueToken('ws-player'), project_id: emulator.projectId } },
+      }),
+    );
     expect(JSON.parse(await reply)).toMatchObject({ id: 1, connect: { subs: { 'orders#ws-player': expect.any(Object) } } });
     player.terminate();
     await expectPurchaseEndToEnd(emulator.url, 'after-frame-fuzz');

@@ -9,7 +9,10 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 
 const api = (path: string, init: RequestInit & { token?: string } = {}) =>
-  fetch(`${emulator.url}${path}`, { ...init, headers: { ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}), ...init.headers } });
+  fetch(`${emulator.url}${path}`, {
+    ...init,
+    headers: { ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}), ...init.headers },
+  });
 const post = (path: string, body: unknown) => api(path, { method: 'POST', body: JSON.stringify(body) });
 
 describe('the emulator', () => {
@@ -50,7 +53,9 @@ describe('the emulator', () => {
       const { eventIds, orderId } = emulator.purchase({ userId: 'e3', items: [{ sku: 'gold', quantity: 5 }], mode });
       const refund = emulator.refund(orderId);
       const events = emulator.state('e3').events.filter((e) => [...eventIds, ...refund.eventIds].includes(e.id));
-      const plans = events.map((e) => planEvent((e.data as { notification_type: string }).notification_type, e.data, String(emulator.projectId)));
+      const plans = events.map((e) =>
+        planEvent((e.data as { notification_type: string }).notification_type, e.data, String(emulator.projectId)),
+      );
       expect(plans.every((plan) => 'keys' in plan && plan.keys.orderId === String(orderId))).toBe(true);
       expect(plans.map((plan) => plan.kind)).toEqual(mode === 'combined' ? ['grant', 'revoke'] : ['grant', 'grant', 'revoke', 'revoke']);
     }
@@ -84,7 +89,9 @@ describe('closing', () => {
   it('close() during a long injected latency resolves at once, and the waiting request is answered', async () => {
     const slow = await startEmulator();
     slow.setFaults({ latencyMs: 60_000 });
-    const waiting = fetch(`${slow.url}/events?project_id=${slow.projectId}`, { headers: { Authorization: `Bearer ${slow.issueToken('c1')}` } }).then(
+    const waiting = fetch(`${slow.url}/events?project_id=${slow.projectId}`, {
+      headers: { Authorization: `Bearer ${slow.issueToken('c1')}` },
+    }).then(
       (response) => response.status,
       () => 'connection closed',
     );
@@ -180,13 +187,24 @@ describe('undocumented server behaviours, switched on', () => {
     const switches = { ignoreAfterId: true, repeatAckStatus: 200, unknownAckStatus: 204, authFailureStatus: 403 };
     expect((await post('/__emulator/faults', switches)).status).toBe(200);
     expect(await (await api('/__emulator/faults')).json()).toMatchObject(switches);
-    for (const bad of [{ ignoreAfterId: 'yes' }, { repeatAckStatus: 500 }, { unknownAckStatus: '404' }, { authFailureStatus: 400 }, { ignoreAfterID: true }]) {
+    for (const bad of [
+      { ignoreAfterId: 'yes' },
+      { repeatAckStatus: 500 },
+      { unknownAckStatus: '404' },
+      { authFailureStatus: 400 },
+      { ignoreAfterID: true },
+    ]) {
       const answer = await post('/__emulator/faults', bad);
       expect(answer.status).toBe(400);
       expect((await answer.json()).error.description).toContain(Object.keys(bad)[0]);
     }
     expect(() => emulator.setFaults({ authFailureStatus: 500 as 401 })).toThrow(/authFailureStatus/);
     expect(await (await api('/__emulator/faults')).json()).toMatchObject(switches);
-    expect(emulator.setFaults(NO_FAULTS)).toMatchObject({ ignoreAfterId: false, repeatAckStatus: 204, unknownAckStatus: 404, authFailureStatus: 401 });
+    expect(emulator.setFaults(NO_FAULTS)).toMatchObject({
+      ignoreAfterId: false,
+      repeatAckStatus: 204,
+      unknownAckStatus: 404,
+      authFailureStatus: 401,
+    });
   });
 });

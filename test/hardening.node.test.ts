@@ -120,7 +120,11 @@ describe('every public rejection is typed (item 2)', () => {
   });
 
   it('a storage failure this library did not foresee rejects with a StorageError, not a raw TypeError', async () => {
-    const broken = { open: () => { throw new TypeError('boom'); } } as unknown as IDBFactory;
+    const broken = {
+      open: () => {
+        throw new TypeError('boom');
+      },
+    } as unknown as IDBFactory;
     const p = player({ indexedDB: broken, userId: 'broken-storage' });
     const failure = await p.client.inventory.balances().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(StorageError);
@@ -213,7 +217,10 @@ describe('start() says why it cannot run (items 6 and 7)', () => {
     const client = p.connect({ indexedDB: undefined as never });
     client.start();
     await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'storage' }));
-    expect(p.emitted('error')).toContainEqual({ phase: 'poll', error: expect.objectContaining({ name: 'StorageError', reason: 'unavailable' }) });
+    expect(p.emitted('error')).toContainEqual({
+      phase: 'poll',
+      error: expect.objectContaining({ name: 'StorageError', reason: 'unavailable' }),
+    });
   });
 
   it('with a userId, the database opens without asking for a token', async () => {
@@ -243,7 +250,10 @@ describe('403 is treated like 401 (item 9)', () => {
 
   it('asks the token function once more, then goes on', async () => {
     const p = player({ http: refusedWith403() });
-    const token = vi.fn().mockReturnValueOnce(`${emulator.issueToken(p.userId)}x`).mockImplementation(() => emulator.issueToken(p.userId));
+    const token = vi
+      .fn()
+      .mockReturnValueOnce(`${emulator.issueToken(p.userId)}x`)
+      .mockImplementation(() => emulator.issueToken(p.userId));
     const client = p.connect({ token, http: refusedWith403() });
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
     expect(await client.pollNow()).toMatchObject({ granted: 1, acked: 1 });
@@ -283,7 +293,12 @@ describe('options and arguments are checked where they are given (item 10)', () 
 
   it('a token function that throws is wrapped as AuthError, with what it threw as the cause', async () => {
     const thrown = new Error('not logged in');
-    const p = player({ token: () => { throw thrown; }, userId: 'thrower' });
+    const p = player({
+      token: () => {
+        throw thrown;
+      },
+      userId: 'thrower',
+    });
     const failure = await p.client.pollNow().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(AuthError);
     expect((failure as Error).cause).toBe(thrown);
@@ -300,7 +315,9 @@ describe('errors say what happened (item 11)', () => {
     const elsewhere = p.connect({ baseUrl: `${emulator.url}/api/v1` });
     await expect(elsewhere.pollNow()).rejects.toMatchObject({ message: 'GET /api/v1/events: HTTP 404 (Not found)' });
     const wrongProject = p.connect({ projectId: 999 });
-    await expect(wrongProject.pollNow()).rejects.toMatchObject({ message: `GET /events: HTTP 400 (project_id must be ${emulator.projectId})` });
+    await expect(wrongProject.pollNow()).rejects.toMatchObject({
+      message: `GET /events: HTTP 400 (project_id must be ${emulator.projectId})`,
+    });
   });
 
   it('never puts the token in the message, even when the server echoes it, and bounds what it quotes', async () => {
@@ -309,7 +326,10 @@ describe('errors say what happened (item 11)', () => {
       status: 400,
       data: JSON.stringify({ error: { description: `bad token ${String(config.headers.Authorization)} \u0007 ${'z'.repeat(5_000)}` } }),
     }));
-    const failure = (await p.connect({ http }).pollNow().catch((error: unknown) => error)) as HttpError;
+    const failure = (await p
+      .connect({ http })
+      .pollNow()
+      .catch((error: unknown) => error)) as HttpError;
     expect(failure).toBeInstanceOf(HttpError);
     expect(failure.message).not.toContain(emulator.issueToken(p.userId).split('.')[1]);
     expect(failure.message).toContain('[token]');

@@ -3,7 +3,10 @@ import { balanceDelta, mergeOrders, newOrder, transition, type OrderRecord } fro
 import { DEFAULT_RETENTION, isExpiredEvent, isExpiredOrder } from '../src/ledger/retention';
 import type { EventRecord } from '../src/ledger/records';
 
-const lines = [{ sku: 'gold', quantity: 100 }, { sku: 'sword', quantity: 1 }];
+const lines = [
+  { sku: 'gold', quantity: 100 },
+  { sku: 'sword', quantity: 1 },
+];
 const keys = { orderId: '1', transactionId: '501' };
 const step = (order: OrderRecord, action: 'grant' | 'revoke' | 'recordTransaction', id: number) =>
   transition(order, action, { id, keys, lines: action === 'grant' ? lines : undefined }, 1000 + id);
@@ -51,8 +54,18 @@ describe('an order’s life in the ledger', () => {
 });
 
 describe('merging two records of one purchase', () => {
-  const byOrder = (status: OrderRecord['status']): OrderRecord => ({ ...newOrder({ orderId: '1' }), status, lines: status === 'pending' ? [] : lines, eventIds: [2] });
-  const byTx = (status: OrderRecord['status']): OrderRecord => ({ ...newOrder({ transactionId: '501' }), status, lines: status === 'granted' || status === 'revoked' ? lines : [], eventIds: [1] });
+  const byOrder = (status: OrderRecord['status']): OrderRecord => ({
+    ...newOrder({ orderId: '1' }),
+    status,
+    lines: status === 'pending' ? [] : lines,
+    eventIds: [2],
+  });
+  const byTx = (status: OrderRecord['status']): OrderRecord => ({
+    ...newOrder({ transactionId: '501' }),
+    status,
+    lines: status === 'granted' || status === 'revoked' ? lines : [],
+    eventIds: [1],
+  });
   const mergedDelta = (a: OrderRecord, b: OrderRecord) => Object.fromEntries(balanceDelta([a, b], [mergeOrders(a, b)]));
 
   it('granted twice under two keys: one grant is taken back', () => {
@@ -69,7 +82,12 @@ describe('merging two records of one purchase', () => {
     expect(mergedDelta(byOrder('pending'), byTx('voided'))).toEqual({});
   });
   it('keeps both ids and every event id', () => {
-    expect(mergeOrders(byOrder('granted'), byTx('pending'))).toMatchObject({ key: 'o:1', orderId: '1', transactionId: '501', eventIds: [1, 2] });
+    expect(mergeOrders(byOrder('granted'), byTx('pending'))).toMatchObject({
+      key: 'o:1',
+      orderId: '1',
+      transactionId: '501',
+      eventIds: [1, 2],
+    });
   });
 });
 
@@ -77,7 +95,13 @@ describe('what the ledger may forget', () => {
   const day = 86_400_000;
   /** Both clocks agree: `days` after the record. */
   const after = (days: number) => ({ deviceNow: days * day, serverNow: days * day });
-  const record = (outcome: 'granted' | 'quarantined' | 'otherProject' | 'unsupported'): EventRecord => ({ id: 1, type: 'order_paid', outcome, appliedAt: 0, createdAt: 0 });
+  const record = (outcome: 'granted' | 'quarantined' | 'otherProject' | 'unsupported'): EventRecord => ({
+    id: 1,
+    type: 'order_paid',
+    outcome,
+    appliedAt: 0,
+    createdAt: 0,
+  });
   const order = (status: OrderRecord['status'], withLines = true): OrderRecord => ({
     ...newOrder({ orderId: '1' }),
     status,
@@ -127,7 +151,15 @@ describe('the server’s time of an order’s closing', () => {
     const granted = step(newOrder(keys), 'grant', 1).order;
     const revoked = transition(granted, 'revoke', { id: 2, keys, createdAt: 5_000 }, 10).order;
     expect(revoked).toMatchObject({ status: 'revoked', revokedAt: 10, revokedAtServer: 5_000 });
-    const tomb = transition(newOrder({ transactionId: '501' }), 'revoke', { id: 3, keys: { transactionId: '501' }, createdAt: 7_000 }, 11).order;
-    expect(mergeOrders(step(newOrder({ orderId: '1' }), 'grant', 4).order, tomb)).toMatchObject({ status: 'revoked', revokedAtServer: 7_000 });
+    const tomb = transition(
+      newOrder({ transactionId: '501' }),
+      'revoke',
+      { id: 3, keys: { transactionId: '501' }, createdAt: 7_000 },
+      11,
+    ).order;
+    expect(mergeOrders(step(newOrder({ orderId: '1' }), 'grant', 4).order, tomb)).toMatchObject({
+      status: 'revoked',
+      revokedAtServer: 7_000,
+    });
   });
 });

@@ -145,7 +145,10 @@ describe('saves on disk', () => {
     failing.objectStore('things').put('kept?', 'a');
     // structuredClone takes a BlockList, node:v8's serialize does not: the journal write fails.
     failing.objectStore('things').put(new BlockList(), 'b');
-    await expect(promisifyRequest(failing)).rejects.toMatchObject({ name: 'UnknownError', message: expect.stringMatching(/could not save.*Unserializable/) });
+    await expect(promisifyRequest(failing)).rejects.toMatchObject({
+      name: 'UnknownError',
+      message: expect.stringMatching(/could not save.*Unserializable/),
+    });
     const next = db.transaction('things', 'readwrite');
     expect(await promisifyRequest(next.objectStore('things').getAllKeys())).toEqual([]);
     next.objectStore('things').put('saved', 'c');
@@ -167,7 +170,11 @@ describe('saves on disk', () => {
     writeFileSync(snapshotOf(directory), damaged);
 
     const next = ledgerIn(nodeIndexedDB({ directory }));
-    await expect(next.balance('gold')).rejects.toMatchObject({ name: 'StorageError', reason: 'unavailable', cause: expect.objectContaining({ message: expect.stringMatching(/damaged/) }) });
+    await expect(next.balance('gold')).rejects.toMatchObject({
+      name: 'StorageError',
+      reason: 'unavailable',
+      cause: expect.objectContaining({ message: expect.stringMatching(/damaged/) }),
+    });
     expect(readFileSync(snapshotOf(directory))).toEqual(damaged);
     await next.close();
   });
@@ -200,7 +207,13 @@ describe('a crash right after the ack (issue #11, item 6)', () => {
     const emulator = await startEmulator();
     try {
       const userId = 'crash-test-player';
-      const run = { projectId: String(emulator.projectId), baseUrl: emulator.url, token: emulator.issueToken(userId), userId, directory: newSaveDirectory() };
+      const run = {
+        projectId: String(emulator.projectId),
+        baseUrl: emulator.url,
+        token: emulator.issueToken(userId),
+        userId,
+        directory: newSaveDirectory(),
+      };
       emulator.purchase({ userId, items: [{ sku: 'gold', quantity: 1500, type: 'virtual_currency' }] });
 
       const game = startChild({ ...run, mode: 'poll' });
@@ -232,7 +245,11 @@ function openRaw(factory: IDBFactory, upgrade?: (db: IDBDatabase) => void, name 
 
 /** Runs test/fixtures/node-crash-child.ts in its own Node process. */
 function startChild(args: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'node-crash-child.ts'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'node-crash-child.ts'), JSON.stringify(args)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -12,17 +12,45 @@ const SEED_LINES = [
 
 describe('what each Xsolla event means', () => {
   it.each([
-    ['combined order_paid grants every item and links order + transaction', x.combinedOrderPaid(2, 601), { kind: 'grant', keys: { orderId: '2', transactionId: '601' }, lines: SEED_LINES }],
-    ['separate order_paid (no settings, no billing) grants every item', x.separateOrderPaid(1, 501), { kind: 'grant', keys: { orderId: '1', transactionId: '501' }, lines: SEED_LINES }],
-    ['payment with Store line items grants them', x.paymentWithLineItems(1, 501), { kind: 'grant', keys: { orderId: '1', transactionId: '501' }, lines: [{ sku: 'skill', quantity: 1 }] }],
+    [
+      'combined order_paid grants every item and links order + transaction',
+      x.combinedOrderPaid(2, 601),
+      { kind: 'grant', keys: { orderId: '2', transactionId: '601' }, lines: SEED_LINES },
+    ],
+    [
+      'separate order_paid (no settings, no billing) grants every item',
+      x.separateOrderPaid(1, 501),
+      { kind: 'grant', keys: { orderId: '1', transactionId: '501' }, lines: SEED_LINES },
+    ],
+    [
+      'payment with Store line items grants them',
+      x.paymentWithLineItems(1, 501),
+      { kind: 'grant', keys: { orderId: '1', transactionId: '501' }, lines: [{ sku: 'skill', quantity: 1 }] },
+    ],
     [
       'legacy payment grants virtual_items (amount = quantity) and virtual_currency',
       x.legacyPayment(502),
-      { kind: 'grant', keys: { transactionId: '502' }, lines: [{ sku: 'test_item1', quantity: 1 }, { sku: 'test_item2', quantity: 2 }, { sku: 'test_package', quantity: 10 }] },
+      {
+        kind: 'grant',
+        keys: { transactionId: '502' },
+        lines: [
+          { sku: 'test_item1', quantity: 1 },
+          { sku: 'test_item2', quantity: 2 },
+          { sku: 'test_package', quantity: 10 },
+        ],
+      },
     ],
-    ['payment with no items only records the transaction', x.paymentWithoutItems(503), { kind: 'recordTransaction', keys: { transactionId: '503' } }],
+    [
+      'payment with no items only records the transaction',
+      x.paymentWithoutItems(503),
+      { kind: 'recordTransaction', keys: { transactionId: '503' } },
+    ],
     ['refund revokes its order', x.refund(1, 501), { kind: 'revoke', keys: { orderId: '1', transactionId: '501' } }],
-    ['separate order_canceled revokes via order id and invoice id', x.separateOrderCanceled(1, 501), { kind: 'revoke', keys: { orderId: '1', transactionId: '501' } }],
+    [
+      'separate order_canceled revokes via order id and invoice id',
+      x.separateOrderCanceled(1, 501),
+      { kind: 'revoke', keys: { orderId: '1', transactionId: '501' } },
+    ],
     ['combined order_canceled revokes', x.combinedOrderCanceled(2, 601), { kind: 'revoke', keys: { orderId: '2', transactionId: '601' } }],
     ['partial_refund is recorded for the game to decide', x.partialRefund(501), { kind: 'partialRefund', keys: { transactionId: '501' } }],
     ['user_validation is not ours to act on', x.userValidation(), { kind: 'unsupported' }],
@@ -33,8 +61,28 @@ describe('what each Xsolla event means', () => {
   it('keeps the v2 item flags (free, bonus, bundle content)', () => {
     const data = x.combinedOrderPaid();
     data.items = [
-      { sku: 'com.xsolla.item_new_1', type: 'bundle', is_pre_order: false, is_free: false, is_bonus: false, is_bundle_content: false, quantity: 1, amount: '1000', promotions: [] },
-      { sku: 'com.xsolla.gold_1', type: 'virtual_currency', is_pre_order: false, is_free: false, is_bonus: false, is_bundle_content: true, quantity: 1500, amount: '[null]', promotions: [] },
+      {
+        sku: 'com.xsolla.item_new_1',
+        type: 'bundle',
+        is_pre_order: false,
+        is_free: false,
+        is_bonus: false,
+        is_bundle_content: false,
+        quantity: 1,
+        amount: '1000',
+        promotions: [],
+      },
+      {
+        sku: 'com.xsolla.gold_1',
+        type: 'virtual_currency',
+        is_pre_order: false,
+        is_free: false,
+        is_bonus: false,
+        is_bundle_content: true,
+        quantity: 1500,
+        amount: '[null]',
+        promotions: [],
+      },
       { sku: 'gift', type: 'virtual_good', is_pre_order: false, is_free: true, is_bonus: true, quantity: 1, amount: '0', promotions: [] },
     ] as never;
     expect(plan(data)).toMatchObject({
@@ -80,7 +128,17 @@ describe('bad content is quarantined with a reason, never applied', () => {
     ['quantity as a string', withItem({ sku: 'a', quantity: '3' }), 'invalid-quantity'],
     ['unsafe quantity', withItem({ sku: 'a', quantity: 2 ** 53 }), 'invalid-quantity'],
     ['missing quantity', withItem({ sku: 'a' }), 'invalid-quantity'],
-    ['lines adding up past the safe range', { ...x.separateOrderPaid(), items: [{ sku: 'a', quantity: 2 ** 52 }, { sku: 'a', quantity: 2 ** 52 }] }, 'invalid-quantity'],
+    [
+      'lines adding up past the safe range',
+      {
+        ...x.separateOrderPaid(),
+        items: [
+          { sku: 'a', quantity: 2 ** 52 },
+          { sku: 'a', quantity: 2 ** 52 },
+        ],
+      },
+      'invalid-quantity',
+    ],
     ['missing sku', withItem({ quantity: 1 }), 'invalid-sku'],
     ['empty sku', withItem({ sku: '', quantity: 1 }), 'invalid-sku'],
     ['sku as a number', withItem({ sku: 42, quantity: 1 }), 'invalid-sku'],
@@ -94,14 +152,24 @@ describe('bad content is quarantined with a reason, never applied', () => {
     ['fractional order id', { ...x.separateOrderPaid(), order: { id: 1.5 } }, 'malformed-data'],
     ['project id of the wrong type', { ...x.paymentWithLineItems(), settings: { project_id: [308077] } }, 'malformed-data'],
     ['legacy currency with neither sku nor name', { ...x.legacyPayment(), purchase: { virtual_currency: { quantity: 5 } } }, 'invalid-sku'],
-    ['line item with an invalid quantity', { ...x.paymentWithLineItems(), purchase: { order: { id: 1, lineitems: [{ sku: 'a', quantity: -1 }] } } }, 'invalid-quantity'],
+    [
+      'line item with an invalid quantity',
+      { ...x.paymentWithLineItems(), purchase: { order: { id: 1, lineitems: [{ sku: 'a', quantity: -1 }] } } },
+      'invalid-quantity',
+    ],
   ])('%s', (_name, data, reason) => {
     expect(plan(data as Record<string, unknown>)).toMatchObject({ kind: 'quarantine', reason });
   });
 
   it('accepts __proto__ and constructor as ordinary SKUs', () => {
     const data = { ...x.separateOrderPaid(), items: JSON.parse('[{"sku":"__proto__","quantity":2},{"sku":"constructor","quantity":1}]') };
-    expect(plan(data)).toMatchObject({ kind: 'grant', lines: [{ sku: '__proto__', quantity: 2 }, { sku: 'constructor', quantity: 1 }] });
+    expect(plan(data)).toMatchObject({
+      kind: 'grant',
+      lines: [
+        { sku: '__proto__', quantity: 2 },
+        { sku: 'constructor', quantity: 1 },
+      ],
+    });
     expect(({} as Record<string, unknown>).quantity).toBeUndefined();
   });
 });
@@ -127,7 +195,10 @@ describe('the envelope', () => {
     expect(Number.isSafeInteger(PARSER_VERSION) && PARSER_VERSION >= 1).toBe(true);
   });
   it('an event whose data has no type is quarantined, not dropped', () => {
-    expect(parseEvent({ id: 3, data: 'garbage' }, x.PROJECT_ID)).toMatchObject({ id: 3, plan: { kind: 'quarantine', reason: 'malformed-data' } });
+    expect(parseEvent({ id: 3, data: 'garbage' }, x.PROJECT_ID)).toMatchObject({
+      id: 3,
+      plan: { kind: 'quarantine', reason: 'malformed-data' },
+    });
   });
 });
 
@@ -152,7 +223,12 @@ describe('what is kept of a bad event’s data', () => {
     data.big2 = 10n;
     data.sym = Symbol('s');
     data.fn = () => 1;
-    Object.defineProperty(data, 'trap', { enumerable: true, get: () => { throw new Error('no'); } });
+    Object.defineProperty(data, 'trap', {
+      enumerable: true,
+      get: () => {
+        throw new Error('no');
+      },
+    });
     const copy = boundedCopy(data) as Record<string, unknown>;
     expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
     expect(Object.hasOwn(copy, '__proto__')).toBe(true);

@@ -5,7 +5,12 @@ import { parseEvent, planEvent } from '../src/events/parse';
 import * as x from './fixtures/xsolla';
 
 const TYPES = ['order_paid', 'payment', 'refund', 'order_canceled', 'partial_refund', 'user_validation'];
-const anyQuantity = fc.oneof(fc.integer(), fc.double(), fc.bigInt().map(String), fc.constantFrom(2 ** 53, -0, NaN, Infinity, null, '1', []));
+const anyQuantity = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.bigInt().map(String),
+  fc.constantFrom(2 ** 53, -0, NaN, Infinity, null, '1', []),
+);
 const anySku = fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype', ''), fc.integer(), fc.object());
 const item = fc.record({ sku: anySku, quantity: anyQuantity, amount: anyQuantity, type: fc.string() }, { requiredKeys: [] });
 /** Xsolla-shaped data whose fields are replaced by arbitrary values. */
@@ -61,13 +66,17 @@ describe('the parser under arbitrary input', () => {
 
   it('keeps a bounded, storable copy of any data', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.anything({ withBigInt: true, withNullPrototype: true, withBoxedValues: true, withSparseArray: true }), shapedData), fc.nat(6000), (data, depth) => {
-        let deep: unknown = data;
-        for (let level = 0; level < depth; level++) deep = { [level % 2 ? '__proto__' : 'a']: deep };
-        const copy = boundedCopy(deep);
-        expect(structuredClone(copy)).toEqual(copy);
-        expect(JSON.stringify(copy ?? null).length).toBeLessThan(32_000);
-      }),
+      fc.property(
+        fc.oneof(fc.anything({ withBigInt: true, withNullPrototype: true, withBoxedValues: true, withSparseArray: true }), shapedData),
+        fc.nat(6000),
+        (data, depth) => {
+          let deep: unknown = data;
+          for (let level = 0; level < depth; level++) deep = { [level % 2 ? '__proto__' : 'a']: deep };
+          const copy = boundedCopy(deep);
+          expect(structuredClone(copy)).toEqual(copy);
+          expect(JSON.stringify(copy ?? null).length).toBeLessThan(32_000);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -140,7 +140,10 @@ describe('one drain', () => {
       async listEvents({ afterId } = {}) {
         stats.gets++;
         const from = ignoresAfterId ? 0 : (afterId ?? 0);
-        return [...unprocessed].filter(([id]) => id > from).slice(0, pageSize).map(([, event]) => event);
+        return [...unprocessed]
+          .filter(([id]) => id > from)
+          .slice(0, pageSize)
+          .map(([, event]) => event);
       },
       async markProcessed(eventId) {
         inFlight++;

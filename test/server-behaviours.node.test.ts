@@ -67,7 +67,11 @@ describe.each(BEHAVIOURS)('under %s', (_name, behaviour) => {
   it('eight orders in both modes, more than a page of events, are each granted exactly once', async () => {
     const p = player();
     const orders = Array.from({ length: 8 }, (_, i) =>
-      emulator.purchase({ userId: p.userId, items: [...gold(i + 1), { sku: 'sword', quantity: 1 }], mode: i % 2 === 0 ? 'combined' : 'separate' }),
+      emulator.purchase({
+        userId: p.userId,
+        items: [...gold(i + 1), { sku: 'sword', quantity: 1 }],
+        mode: i % 2 === 0 ? 'combined' : 'separate',
+      }),
     );
     expect(orders.flatMap((order) => order.eventIds).length).toBeGreaterThan(PAGE_SIZE * 3);
     await p.settle();
@@ -91,7 +95,10 @@ describe.each(BEHAVIOURS)('under %s', (_name, behaviour) => {
   it('acks whose answers are dropped are re-sent, and nothing is granted twice', async () => {
     const p = player();
     emulator.setFaults({ dropAckResponseRate: 1 });
-    const orders = [emulator.purchase({ userId: p.userId, items: gold(5) }), emulator.purchase({ userId: p.userId, items: gold(7), mode: 'separate' })];
+    const orders = [
+      emulator.purchase({ userId: p.userId, items: gold(5) }),
+      emulator.purchase({ userId: p.userId, items: gold(7), mode: 'separate' }),
+    ];
     expect(await p.client.pollNow()).toMatchObject({ granted: 2, ackFailed: 3 });
     emulator.setFaults({ dropAckResponseRate: 0 });
     await p.settle(); // re-sends the three acks the server had already recorded
@@ -107,7 +114,10 @@ describe.each(BEHAVIOURS)('under %s', (_name, behaviour) => {
       return config;
     });
     const p = player({ http });
-    const orders = [emulator.purchase({ userId: p.userId, items: gold(3), mode: 'separate' }), emulator.purchase({ userId: p.userId, items: gold(4) })];
+    const orders = [
+      emulator.purchase({ userId: p.userId, items: gold(3), mode: 'separate' }),
+      emulator.purchase({ userId: p.userId, items: gold(4) }),
+    ];
     expect(await p.client.pollNow()).toMatchObject({ granted: 2, acked: 0 });
     expect(p.unprocessed()).toHaveLength(3);
     acksLost = false;
@@ -127,7 +137,13 @@ describe.each(BEHAVIOURS)('under %s', (_name, behaviour) => {
     const restarted = await startEmulator({ pageSize: PAGE_SIZE, projectId: emulator.projectId });
     try {
       restarted.setFaults({ ...NO_FAULTS, ...behaviour });
-      const client = createGetUpdatesClient({ projectId: restarted.projectId, baseUrl: restarted.url, token: () => restarted.issueToken(p.userId), indexedDB: profile, retries: 1 });
+      const client = createGetUpdatesClient({
+        projectId: restarted.projectId,
+        baseUrl: restarted.url,
+        token: () => restarted.issueToken(p.userId),
+        indexedDB: profile,
+        retries: 1,
+      });
       clients.push(client);
       const { orderId } = restarted.purchase({ userId: p.userId, items: gold(7) });
       // The old ack goes to a server that never saw that event: whatever it answers, it is done.

@@ -23,7 +23,14 @@ describe('stop() mid-drain', () => {
     expect(p.emitted('status').at(-1)).toEqual({ status: 'stopped' });
     release(emulator.issueToken(OWNER)); // the login popup finally answers
     await pause(500);
-    expect({ gets: http.gets, posts: http.posts, processed: emulator.state(OWNER).events.filter((e) => e.processed).map((e) => e.id) }).toEqual({ gets: 0, posts: 0, processed: [] });
+    expect({
+      gets: http.gets,
+      posts: http.posts,
+      processed: emulator
+        .state(OWNER)
+        .events.filter((e) => e.processed)
+        .map((e) => e.id),
+    }).toEqual({ gets: 0, posts: 0, processed: [] });
   });
 });
 

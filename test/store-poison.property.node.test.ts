@@ -41,7 +41,9 @@ const PLACEMENTS = [
   (payload: unknown) => ({ items: [payload] }),
   (payload: unknown) => ({ items: payload }),
 ];
-const bad = fc.record({ payload: nasty, place: fc.constantFrom(...PLACEMENTS) }).map(({ payload, place }) => ({ kind: 'bad' as const, payload, place }));
+const bad = fc
+  .record({ payload: nasty, place: fc.constantFrom(...PLACEMENTS) })
+  .map(({ payload, place }) => ({ kind: 'bad' as const, payload, place }));
 const valid = fc.record({
   kind: fc.constant('valid' as const),
   sku: fc.constantFrom('gold', 'gem', '__proto__', 'constructor'),
@@ -54,42 +56,51 @@ describe('a poisoned event never blocks a player', () => {
   it('grants every valid purchase exactly once and quarantines every bad event, page after page and on redelivery', async () => {
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(valid, bad), { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 6 }), async (entries, pageSize) => {
-        const inventory = createInventory(openDatabase(new IDBFactory(), `poison-${run++}`));
-        const events = entries.map((entry, index) => {
-          const orderId = 1000 + index;
-          const data =
-            entry.kind === 'valid'
-              ? { notification_type: 'order_paid', order: { id: orderId }, items: [{ sku: entry.sku, quantity: entry.quantity }], custom_parameters: entry.extra }
-              : { notification_type: 'order_paid', order: { id: orderId }, ...entry.place(entry.payload) };
-          return parseEvent(x.event(index + 1, data), x.PROJECT_ID) as ParsedEvent;
-        });
-        const pages: ParsedEvent[][] = [];
-        for (let start = 0; start < events.length; start += pageSize) pages.push(events.slice(start, start + pageSize));
+      fc.asyncProperty(
+        fc.array(fc.oneof(valid, bad), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 1, max: 6 }),
+        async (entries, pageSize) => {
+          const inventory = createInventory(openDatabase(new IDBFactory(), `poison-${run++}`));
+          const events = entries.map((entry, index) => {
+            const orderId = 1000 + index;
+            const data =
+              entry.kind === 'valid'
+                ? {
+                    notification_type: 'order_paid',
+                    order: { id: orderId },
+                    items: [{ sku: entry.sku, quantity: entry.quantity }],
+                    custom_parameters: entry.extra,
+                  }
+                : { notification_type: 'order_paid', order: { id: orderId }, ...entry.place(entry.payload) };
+            return parseEvent(x.event(index + 1, data), x.PROJECT_ID) as ParsedEvent;
+          });
+          const pages: ParsedEvent[][] = [];
+          for (let start = 0; start < events.length; start += pageSize) pages.push(events.slice(start, start + pageSize));
 
-        const expected: Record<string, number> = Object.create(null);
-        for (const entry of entries) if (entry.kind === 'valid') expected[entry.sku] = (expected[entry.sku] ?? 0) + entry.quantity;
-        try {
-          for (const delivery of [1, 2]) {
-            const applied: AppliedEvent[] = [];
-            for (const page of pages) applied.push(...(await inventory.applyBatch(page, delivery)));
-            entries.forEach((entry, index) => {
-              const outcome = applied.find((event) => event.id === index + 1)?.outcome;
-              if (entry.kind === 'valid') expect(outcome).toBe(delivery === 1 ? 'granted' : 'duplicate');
-              else expect(outcome).toBe(delivery === 1 ? 'quarantined' : 'skipped');
-            });
-            expect({ ...(await inventory.balances()) }).toEqual({ ...expected });
+          const expected: Record<string, number> = Object.create(null);
+          for (const entry of entries) if (entry.kind === 'valid') expected[entry.sku] = (expected[entry.sku] ?? 0) + entry.quantity;
+          try {
+            for (const delivery of [1, 2]) {
+              const applied: AppliedEvent[] = [];
+              for (const page of pages) applied.push(...(await inventory.applyBatch(page, delivery)));
+              entries.forEach((entry, index) => {
+                const outcome = applied.find((event) => event.id === index + 1)?.outcome;
+                if (entry.kind === 'valid') expect(outcome).toBe(delivery === 1 ? 'granted' : 'duplicate');
+                else expect(outcome).toBe(delivery === 1 ? 'quarantined' : 'skipped');
+              });
+              expect({ ...(await inventory.balances()) }).toEqual({ ...expected });
+            }
+            for (const [index, entry] of entries.entries()) {
+              expect((await inventory.event(index + 1))?.outcome).toBe(entry.kind === 'valid' ? 'granted' : 'quarantined');
+            }
+            const validIds = entries.flatMap((entry, index) => (entry.kind === 'valid' ? [index + 1] : []));
+            expect(await inventory.pendingAcks()).toEqual(validIds);
+            expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+          } finally {
+            await inventory.close();
           }
-          for (const [index, entry] of entries.entries()) {
-            expect((await inventory.event(index + 1))?.outcome).toBe(entry.kind === 'valid' ? 'granted' : 'quarantined');
-          }
-          const validIds = entries.flatMap((entry, index) => (entry.kind === 'valid' ? [index + 1] : []));
-          expect(await inventory.pendingAcks()).toEqual(validIds);
-          expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
-        } finally {
-          await inventory.close();
-        }
-      }),
+        },
+      ),
       { numRuns: 25 },
     );
   }, 120_000);

@@ -20,7 +20,13 @@ describe('transport', () => {
     const http = axios.create();
     let calls = 0;
     http.interceptors.request.use((config) => (calls++, config));
-    const transport = createTransport({ baseUrl: emulator.url, projectId: '1', tokens: createTokenSource(emulator.issueToken('u')), http, retries: 3 });
+    const transport = createTransport({
+      baseUrl: emulator.url,
+      projectId: '1',
+      tokens: createTokenSource(emulator.issueToken('u')),
+      http,
+      retries: 3,
+    });
     const error = await transport.listEvents().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpError);
     expect(error).toMatchObject({ status: 400, retryable: false });

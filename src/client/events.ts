@@ -68,7 +68,9 @@ export type SharedEvents = Pick<ClientEvents, 'granted' | 'revoked' | 'partialRe
 
 const isOptionalId = (value: unknown) => value === undefined || typeof value === 'string';
 const hasEventIds = (payload: unknown) =>
-  Number.isSafeInteger(field(payload, 'eventId')) && isOptionalId(field(payload, 'orderId')) && isOptionalId(field(payload, 'transactionId'));
+  Number.isSafeInteger(field(payload, 'eventId')) &&
+  isOptionalId(field(payload, 'orderId')) &&
+  isOptionalId(field(payload, 'transactionId'));
 const isGrantLine = (line: unknown) => isValidSku(field(line, 'sku')) && isValidQuantity(field(line, 'quantity'));
 const hasItems = (payload: unknown) => {
   const items = field(payload, 'items');
@@ -111,12 +113,21 @@ export function emissionsFor(applied: readonly AppliedEvent[]): Array<Emission<C
         emissions.push(['ignored', { eventId: event.id, type: event.type, reason: 'unsupported-type', quarantined: false }]);
         break;
       case 'otherProject':
-        emissions.push(['ignored', { eventId: event.id, type: event.type, reason: 'other-project', quarantined: false, detail: event.record?.detail }]);
+        emissions.push([
+          'ignored',
+          { eventId: event.id, type: event.type, reason: 'other-project', quarantined: false, detail: event.record?.detail },
+        ]);
         break;
       case 'quarantined':
         emissions.push([
           'ignored',
-          { eventId: event.id, type: event.type, reason: event.record?.reason ?? 'malformed-data', quarantined: true, detail: event.record?.detail },
+          {
+            eventId: event.id,
+            type: event.type,
+            reason: event.record?.reason ?? 'malformed-data',
+            quarantined: true,
+            detail: event.record?.detail,
+          },
         ]);
         break;
       case 'duplicate':
@@ -154,7 +165,10 @@ export function createHandlerGuard(report: (error: unknown) => void) {
         try {
           (handler as unknown as (...args: unknown[]) => void)(...args);
         } catch (error) {
-          if (reporting) return void setTimeout(() => { throw error; });
+          if (reporting)
+            return void setTimeout(() => {
+              throw error;
+            });
           reporting = true;
           try {
             report(error);

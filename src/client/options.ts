@@ -32,11 +32,26 @@ export function resolveOptions(options: GetUpdatesClientOptions): ResolvedOption
   optional(options.dbName, 'dbName', (value) => typeof value === 'string' && value.length > 0, 'a non-empty string');
   optional(options.indexedDB, 'indexedDB', (value) => typeof (value as IDBFactory)?.open === 'function', 'an IDBFactory');
   optional(options.http, 'http', (value) => typeof (value as { request?: unknown })?.request === 'function', 'an axios instance');
-  optional(options.retries, 'retries', (value) => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_RETRIES, `a whole number from 0 to ${MAX_RETRIES}`);
+  optional(
+    options.retries,
+    'retries',
+    (value) => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_RETRIES,
+    `a whole number from 0 to ${MAX_RETRIES}`,
+  );
   optional(options.cadence, 'cadence', isObject, 'an object');
   optional(options.retention, 'retention', isObject, 'an object');
-  optional(options.clock, 'clock', (value) => typeof (value as Clock)?.now === 'function' && typeof (value as Clock).setTimeout === 'function', 'a Clock');
-  optional(options.signals, 'signals', (value) => typeof (value as { subscribe?: unknown })?.subscribe === 'function', 'EnvironmentSignals');
+  optional(
+    options.clock,
+    'clock',
+    (value) => typeof (value as Clock)?.now === 'function' && typeof (value as Clock).setTimeout === 'function',
+    'a Clock',
+  );
+  optional(
+    options.signals,
+    'signals',
+    (value) => typeof (value as { subscribe?: unknown })?.subscribe === 'function',
+    'EnvironmentSignals',
+  );
   if (options.locks !== undefined && options.locks !== null && typeof options.locks.request !== 'function') {
     throw new InvalidArgumentError('locks must be a LockManager or null');
   }
@@ -64,7 +79,8 @@ function readTokenTimeout(value: unknown): number {
 /** An order id the way `watchOrder` and `inventory.order` take it: a number or a non-empty string. */
 export function readOrderId(value: unknown): string {
   const id = readId(value);
-  if (id === undefined || id === INVALID) throw new InvalidArgumentError('an order id must be a non-negative integer or a non-empty string');
+  if (id === undefined || id === INVALID)
+    throw new InvalidArgumentError('an order id must be a non-negative integer or a non-empty string');
   return id;
 }
 

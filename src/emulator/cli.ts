@@ -10,7 +10,9 @@ console.log(`project id: ${emulator.projectId}`);
 // Printing this one is deliberate: it is signed with this process's random secret, so it opens
 // nothing but this local emulator. The library itself never logs a token.
 console.log(`token for "${userId}" (1 hour): ${emulator.issueToken(userId)}`);
-console.log(`buy something:  curl -X POST ${emulator.url}/__emulator/purchase -d '{"userId":"${userId}","items":[{"sku":"gold","quantity":100}]}'`);
+console.log(
+  `buy something:  curl -X POST ${emulator.url}/__emulator/purchase -d '{"userId":"${userId}","items":[{"sku":"gold","quantity":100}]}'`,
+);
 
 const shutdown = () => void emulator.close().then(() => process.exit(0));
 process.on('SIGINT', shutdown);

@@ -52,9 +52,15 @@ const oneOf =
 const RULES: { [K in keyof Faults]-?: [check: (value: unknown) => boolean, mustBe: string] } = {
   errorRate: [isRate, 'a number from 0 to 1'],
   dropAckResponseRate: [isRate, 'a number from 0 to 1'],
-  latencyMs: [(value) => typeof value === 'number' && value >= 0 && value <= MAX_LATENCY_MS, `a number of milliseconds from 0 to ${MAX_LATENCY_MS}`],
+  latencyMs: [
+    (value) => typeof value === 'number' && value >= 0 && value <= MAX_LATENCY_MS,
+    `a number of milliseconds from 0 to ${MAX_LATENCY_MS}`,
+  ],
   status: [(value) => Number.isInteger(value) && (value as number) >= 400 && (value as number) <= 599, 'an HTTP error status (400 to 599)'],
-  retryAfterS: [(value) => value === undefined || value === null || (typeof value === 'number' && value >= 0 && Number.isFinite(value)), 'a non-negative number or null'],
+  retryAfterS: [
+    (value) => value === undefined || value === null || (typeof value === 'number' && value >= 0 && Number.isFinite(value)),
+    'a non-negative number or null',
+  ],
   ignoreAfterId: [(value) => typeof value === 'boolean', 'true or false'],
   repeatAckStatus: [oneOf(200, 204, 404), '200, 204 or 404'],
   unknownAckStatus: [oneOf(200, 204, 404), '200, 204 or 404'],

@@ -46,7 +46,8 @@ export function requireOrderId(value: unknown): number {
 }
 
 export function requireProjectId(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw new EmulatorInputError('projectId must be a positive integer');
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)
+    throw new EmulatorInputError('projectId must be a positive integer');
   return value;
 }
 

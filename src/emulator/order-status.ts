@@ -64,7 +64,10 @@ export function createOrderStatusHub(authenticate: (token: unknown) => string | 
         if (!mine) sockets.set(sub, (mine = new Set()));
         mine.add(ws);
         const offset = history.get(channelOf(sub))?.at(-1)?.offset ?? 0;
-        reply({ id, connect: { client: randomUUID(), version: 'emulator', subs: { [channelOf(sub)]: { recoverable: true, epoch: EPOCH, offset } } } });
+        reply({
+          id,
+          connect: { client: randomUUID(), version: 'emulator', subs: { [channelOf(sub)]: { recoverable: true, epoch: EPOCH, offset } } },
+        });
       } else if (command.history && userId && command.history.channel === channelOf(userId)) {
         const since = command.history.since?.offset;
         const all = history.get(channelOf(userId)) ?? [];
@@ -76,7 +79,9 @@ export function createOrderStatusHub(authenticate: (token: unknown) => string | 
       return true;
     };
     ws.on('message', (raw) => {
-      for (const line of String(raw).split('\n').filter((l) => l.trim() !== '')) {
+      for (const line of String(raw)
+        .split('\n')
+        .filter((l) => l.trim() !== '')) {
         try {
           if (!handleCommand(line)) return;
         } catch {

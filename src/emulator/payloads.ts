@@ -64,7 +64,11 @@ function billing(purchase: Purchase, type: 'payment' | 'refund') {
       order: {
         id: purchase.orderId,
         // Every line, bundle contents too, so both generations grant the same inventory.
-        lineitems: purchase.items.map((item) => ({ sku: item.sku, quantity: item.quantity, price: { currency: 'USD', amount: Number(PRICE) } })),
+        lineitems: purchase.items.map((item) => ({
+          sku: item.sku,
+          quantity: item.quantity,
+          price: { currency: 'USD', amount: Number(PRICE) },
+        })),
       },
     },
     user: { id: purchase.userId, name: purchase.userId, country: 'US' },
@@ -84,7 +88,8 @@ function billing(purchase: Purchase, type: 'payment' | 'refund') {
     },
     custom_parameters: {},
   };
-  if (type === 'refund') body.refund_details = { code: 1, reason: 'Cancellation by the user request / the game request', author: 'emulator' };
+  if (type === 'refund')
+    body.refund_details = { code: 1, reason: 'Cancellation by the user request / the game request', author: 'emulator' };
   return body;
 }
 
@@ -99,7 +104,12 @@ export function paidEventData(purchase: Purchase): Array<Record<string, unknown>
 
 /** Event data for a refunded order, in the order Xsolla sends it. */
 export function refundEventData(purchase: Purchase): Array<Record<string, unknown>> {
-  const canceled = { notification_type: 'order_canceled', items: orderItems(purchase), order: order(purchase, 'canceled'), user: user(purchase) };
+  const canceled = {
+    notification_type: 'order_canceled',
+    items: orderItems(purchase),
+    order: order(purchase, 'canceled'),
+    user: user(purchase),
+  };
   if (purchase.mode === 'combined') return [{ ...canceled, billing: billing(purchase, 'refund'), custom_parameters: {} }];
   return [billing(purchase, 'refund'), canceled];
 }

@@ -87,7 +87,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     'GET /__emulator/stats': () => world.stats,
     'GET /__emulator/state': (_body, query) => world.state(query.get('userId') ?? ''),
   };
-  const methodsOf = (path: string) => Object.keys(admin).filter((key) => key.endsWith(` ${path}`)).map((key) => key.split(' ')[0]!);
+  const methodsOf = (path: string) =>
+    Object.keys(admin)
+      .filter((key) => key.endsWith(` ${path}`))
+      .map((key) => key.split(' ')[0]!);
 
   const closing = new AbortController();
 
@@ -108,7 +111,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const faults = world.faults;
     world.stats.requests++;
     // Injected latency ends with the emulator: no timer outlives close().
-    if (faults.latencyMs > 0 && !(await delay(faults.latencyMs, { signal: closing.signal }).then(() => true, () => false))) {
+    if (
+      faults.latencyMs > 0 &&
+      !(await delay(faults.latencyMs, { signal: closing.signal }).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       return sendError(response, 503, 'The emulator is closing');
     }
     if (Math.random() < faults.errorRate) {
@@ -130,7 +139,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       return answerAck(response, outcome === 'repeat' ? faults.repeatAckStatus : 204, 'Event already processed');
     }
-    const types = query.getAll('types').flatMap((value) => value.split(',')).filter(Boolean);
+    const types = query
+      .getAll('types')
+      .flatMap((value) => value.split(','))
+      .filter(Boolean);
     const events = world.listUnprocessed(claims.sub, {
       afterId: faults.ignoreAfterId ? 0 : Number(query.get('after_id') ?? 0) || 0,
       types: types.length > 0 ? types : undefined,

@@ -34,7 +34,13 @@ export function createWorld(projectId: number) {
   const stats = { requests: 0, injectedErrors: 0, droppedAckResponses: 0 };
 
   function addEvent(userId: unknown, data: unknown): number {
-    const event = { userId: requireUserId(userId), status: 0, createdAt: new Date().toISOString(), data: requireJsonData(data), processed: false };
+    const event = {
+      userId: requireUserId(userId),
+      status: 0,
+      createdAt: new Date().toISOString(),
+      data: requireJsonData(data),
+      processed: false,
+    };
     const id = nextId('event');
     events.push({ id, ...event });
     return id;
@@ -45,7 +51,12 @@ export function createWorld(projectId: number) {
     addEvent,
 
     purchase(request: PurchaseRequest) {
-      const { userId: rawUserId, items: rawItems, mode = 'combined', projectId: owner } = requireObject(request, 'a purchase') as Partial<PurchaseRequest>;
+      const {
+        userId: rawUserId,
+        items: rawItems,
+        mode = 'combined',
+        projectId: owner,
+      } = requireObject(request, 'a purchase') as Partial<PurchaseRequest>;
       const userId = requireUserId(rawUserId);
       const items = requireItems(rawItems);
       if (mode !== 'combined' && mode !== 'separate') throw new EmulatorInputError('mode must be "combined" or "separate"');
@@ -96,7 +107,14 @@ export function createWorld(projectId: number) {
         events: events.filter((event) => event.userId === userId),
         orders: [...purchases.values()]
           .filter((purchase) => purchase.userId === userId)
-          .map(({ orderId, transactionId, items, mode, refunded, projectId: owner }) => ({ orderId, transactionId, items, mode, refunded, projectId: owner })),
+          .map(({ orderId, transactionId, items, mode, refunded, projectId: owner }) => ({
+            orderId,
+            transactionId,
+            items,
+            mode,
+            refunded,
+            projectId: owner,
+          })),
       };
     },
 

@@ -32,7 +32,9 @@ export function getUpdatesEmulator(options: EmulatorOptions = {}): Plugin & { em
         if (pathnameOf(request.url) === ORDER_STATUS_PATH) started.handleUpgrade(request, socket, head);
       });
       server.httpServer?.once('close', () => void started.close());
-      server.config.logger.info(`  GetUpdates emulator: project ${started.projectId}, mounted at /events and /__emulator/* (also on ${started.url})`);
+      server.config.logger.info(
+        `  GetUpdates emulator: project ${started.projectId}, mounted at /events and /__emulator/* (also on ${started.url})`,
+      );
     },
   };
 }

@@ -97,7 +97,13 @@ export function nodeIndexedDB(options: NodeIndexedDBOptions): IDBFactory {
     const { snapshot, commits } = files.read();
     save = { files, seq: commits.at(-1)?.seq ?? snapshot?.seq ?? 0, loaded: Promise.resolve() };
     saves.set(name, save);
-    if (snapshot) save.loaded = replay(name, snapshot, commits.flatMap((commit) => commit.changes), save);
+    if (snapshot)
+      save.loaded = replay(
+        name,
+        snapshot,
+        commits.flatMap((commit) => commit.changes),
+        save,
+      );
     return save;
   }
 
@@ -141,12 +147,17 @@ export function nodeIndexedDB(options: NodeIndexedDBOptions): IDBFactory {
     }
     // No listener hears `complete` (the library's, idb-keyval's, fake-indexeddb's own) before the
     // commit is on disk; when it cannot be written the transaction aborts instead.
-    interceptEvent(tx, 'complete', () => persist(raw, tx, changes), (cause) => {
-      const name = diskFull(cause) ? 'QuotaExceededError' : 'UnknownError';
-      tx._abort(name);
-      tx.error = new DOMException(`could not save to ${directory}: ${describe(cause)}`, name);
-      return undefined; // `_abort` has queued the `abort` event
-    });
+    interceptEvent(
+      tx,
+      'complete',
+      () => persist(raw, tx, changes),
+      (cause) => {
+        const name = diskFull(cause) ? 'QuotaExceededError' : 'UnknownError';
+        tx._abort(name);
+        tx.error = new DOMException(`could not save to ${directory}: ${describe(cause)}`, name);
+        return undefined; // `_abort` has queued the `abort` event
+      },
+    );
   }
 
   /** Records the writes made inside readwrite transactions (an upgrade is saved whole instead). */
@@ -181,7 +192,9 @@ export function nodeIndexedDB(options: NodeIndexedDBOptions): IDBFactory {
     save.files.append({ seq: ++save.seq, changes });
     // A snapshot of memory is only a committed state when no other transaction is halfway
     // through its writes (fake-indexeddb writes in place and undoes on abort).
-    const quiet = raw.transactions.every((other) => other === tx || other.mode === 'readonly' || !other._started || other._state === 'finished');
+    const quiet = raw.transactions.every(
+      (other) => other === tx || other.mode === 'readonly' || !other._started || other._state === 'finished',
+    );
     if (save.files.journalBytes() > compactAfterBytes && quiet) {
       try {
         save.files.compact(snapshotOf(raw, save.seq));
@@ -264,7 +277,9 @@ function snapshotOf(raw: RawDatabase, seq: number): Snapshot {
       keyPath: store.keyPath,
       autoIncrement: store.autoIncrement,
       keyGenerator: store.keyGenerator?.num ?? null,
-      indexes: [...store.rawIndexes.values()].filter((index) => !index.deleted).map(({ name, keyPath, unique, multiEntry }) => ({ name, keyPath, unique, multiEntry })),
+      indexes: [...store.rawIndexes.values()]
+        .filter((index) => !index.deleted)
+        .map(({ name, keyPath, unique, multiEntry }) => ({ name, keyPath, unique, multiEntry })),
       records: Array.from(store.records.values(), (record) => [record.key, record.value] as [IDBValidKey, unknown]),
     })),
   };

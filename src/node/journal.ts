@@ -5,7 +5,18 @@
  * A frame is `[u32 LE length][u32 LE FNV-1a of the payload][payload]`, the payload a node:v8
  * serialisation, so Dates, Maps, typed arrays and `undefined` come back as they went in.
  */
-import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasyncSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 
@@ -158,7 +169,7 @@ function frame(payload: Uint8Array): Buffer {
 /** The payloads of the whole frames in `file`; a torn or damaged last frame and anything after it is left out. */
 function readFrames(file: Buffer): Buffer[] {
   const payloads: Buffer[] = [];
-  for (let offset = 0; offset + 8 <= file.length; ) {
+  for (let offset = 0; offset + 8 <= file.length;) {
     const length = file.readUInt32LE(offset);
     const payload = file.subarray(offset + 8, offset + 8 + length);
     if (payload.length < length || checksum(payload) !== file.readUInt32LE(offset + 4)) break;
@@ -176,7 +187,7 @@ function checksum(bytes: Uint8Array): number {
 }
 
 function writeAll(fd: number, bytes: Uint8Array) {
-  for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+  for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
 }
 
 /** Makes a rename or a new file's name durable. Windows cannot open a directory, nor needs to. */

@@ -52,7 +52,19 @@ const MAX_PAGES = 1000;
 const ACK_CONCURRENCY = 6;
 
 export function emptyReport(): PollReport {
-  return { fetched: 0, granted: 0, revoked: 0, duplicates: 0, ignored: 0, recorded: 0, partialRefunds: 0, skipped: 0, acked: 0, ackFailed: 0, pages: 0 };
+  return {
+    fetched: 0,
+    granted: 0,
+    revoked: 0,
+    duplicates: 0,
+    ignored: 0,
+    recorded: 0,
+    partialRefunds: 0,
+    skipped: 0,
+    acked: 0,
+    ackFailed: 0,
+    pages: 0,
+  };
 }
 
 const COUNTER: Record<AppliedEvent['outcome'], keyof PollReport> = {

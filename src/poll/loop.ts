@@ -79,7 +79,15 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
     let wakeThis!: (reason: WakeReason) => void;
     const woken = new Promise<WakeReason>((resolve) => (wakeThis = resolve));
     wakeUp = wakeThis;
-    const timedOut = ms === undefined ? [] : [delay(ms, { signal: timer.signal, clock }).then(() => 'timer' as const, () => 'abort' as const)];
+    const timedOut =
+      ms === undefined
+        ? []
+        : [
+            delay(ms, { signal: timer.signal, clock }).then(
+              () => 'timer' as const,
+              () => 'abort' as const,
+            ),
+          ];
     return raceAbort(Promise.race([woken, ...timedOut]), signal)
       .catch(() => 'abort' as const)
       .finally(() => {

@@ -24,7 +24,13 @@ export const ownOrderKey = (key: string | undefined) => (key === FOREIGN ? undef
  */
 export async function prefetch(view: TxView, events: readonly ParsedEvent[]): Promise<void> {
   const keysOf = (event: ParsedEvent) => ('keys' in event.plan ? linkKeys(event.plan.keys) : []);
-  await Promise.all([view.prefetch('events', events.map((event) => event.id)), view.prefetch('links', events.flatMap(keysOf))]);
+  await Promise.all([
+    view.prefetch(
+      'events',
+      events.map((event) => event.id),
+    ),
+    view.prefetch('links', events.flatMap(keysOf)),
+  ]);
   const orderKeys: string[] = [];
   for (const link of new Set(events.flatMap(keysOf))) {
     const key = ownOrderKey(await view.get<string>('links', link)); // known now: no request
@@ -106,7 +112,12 @@ export async function applyOne(view: TxView, event: ParsedEvent, page: Page): Pr
   for (const [sku, change] of delta) {
     const next = ((await view.get<number>('balances', sku)) ?? 0) + change;
     if (!Number.isSafeInteger(next)) {
-      return commitRecord(view, base, quarantined(record, event.data, 'balance-overflow', `balance of "${sku}" would leave the safe range`), false);
+      return commitRecord(
+        view,
+        base,
+        quarantined(record, event.data, 'balance-overflow', `balance of "${sku}" would leave the safe range`),
+        false,
+      );
     }
     nextBalances.set(sku, next);
   }
@@ -139,7 +150,12 @@ async function markForeign(view: TxView, keys: OrderKeys): Promise<void> {
   for (const link of linkKeys(keys)) if ((await view.get<string>('links', link)) === undefined) view.put('links', link, FOREIGN);
 }
 
-export function commitRecord(view: TxView, base: Pick<AppliedEvent, 'id' | 'type' | 'changed'>, record: EventRecord, ack: boolean): AppliedEvent {
+export function commitRecord(
+  view: TxView,
+  base: Pick<AppliedEvent, 'id' | 'type' | 'changed'>,
+  record: EventRecord,
+  ack: boolean,
+): AppliedEvent {
   view.put('events', record.id, record);
   if (ack) view.put('acks', record.id, true);
   return { ...base, outcome: record.outcome, ack, record };

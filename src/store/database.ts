@@ -64,11 +64,7 @@ export function openDatabase(factory: IDBFactory, name: string): Database {
     }
   }
 
-  async function transact<T>(
-    mode: IDBTransactionMode,
-    stores: readonly StoreName[],
-    work: (tx: IDBTransaction) => Promise<T>,
-  ): Promise<T> {
+  async function transact<T>(mode: IDBTransactionMode, stores: readonly StoreName[], work: (tx: IDBTransaction) => Promise<T>): Promise<T> {
     const tx = await begin(mode, stores);
     const committed = promisifyRequest(tx);
     committed.catch(() => {});
@@ -157,6 +153,9 @@ function openWithSchema(factory: IDBFactory, name: string, onClosed: () => void)
 export async function estimateStorage(): Promise<{ persisted?: boolean; usageBytes?: number; quotaBytes?: number }> {
   const manager = globalThis.navigator?.storage;
   if (!manager) return {};
-  const [persisted, estimate] = await Promise.all([manager.persisted?.().catch(() => undefined), manager.estimate?.().catch(() => undefined)]);
+  const [persisted, estimate] = await Promise.all([
+    manager.persisted?.().catch(() => undefined),
+    manager.estimate?.().catch(() => undefined),
+  ]);
   return { persisted, usageBytes: estimate?.usage, quotaBytes: estimate?.quota };
 }

@@ -137,13 +137,13 @@ export function createInventory(db: Database): Inventory {
     order: async (id) => {
       const normalized = readId(id);
       if (normalized === undefined || normalized === INVALID) return undefined;
-      const key = ownOrderKey(await get<string>(`o:${normalized}`, linksStore)) ?? ownOrderKey(await get<string>(`t:${normalized}`, linksStore));
+      const key =
+        ownOrderKey(await get<string>(`o:${normalized}`, linksStore)) ?? ownOrderKey(await get<string>(`t:${normalized}`, linksStore));
       const record = key === undefined ? undefined : await get<OrderRecord>(key, ordersStore);
       return record && toOrder(record);
     },
 
-    orders: async () =>
-      (await values<OrderRecord>(ordersStore)).sort((a, b) => (a.eventIds[0] ?? 0) - (b.eventIds[0] ?? 0)).map(toOrder),
+    orders: async () => (await values<OrderRecord>(ordersStore)).sort((a, b) => (a.eventIds[0] ?? 0) - (b.eventIds[0] ?? 0)).map(toOrder),
 
     event: (id) => get<EventRecord>(id, eventsStore),
 
@@ -171,7 +171,12 @@ export function createInventory(db: Database): Inventory {
           return expired;
         });
         await eachRecord<OrderRecord>(tx.objectStore('orders'), (order) => {
-          const expired = isExpiredOrder(order, clock, retention, order.eventIds.some((id) => pending.has(id)));
+          const expired = isExpiredOrder(
+            order,
+            clock,
+            retention,
+            order.eventIds.some((id) => pending.has(id)),
+          );
           if (!expired) return false;
           for (const link of linkKeys(order)) tx.objectStore('links').delete(link);
           removed.orders++;
@@ -210,4 +215,3 @@ function eachRecord<T>(store: IDBObjectStore, remove: (value: T) => boolean): Pr
     };
   });
 }
-

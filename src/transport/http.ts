@@ -41,16 +41,25 @@ export function createTransport(options: TransportOptions): Transport {
   // Errors name the full path (`GET /api/v1/events`), never the query or the host's secrets.
   const basePath = new URL(base).pathname.replace(/\/+$/, '');
 
-  async function send(method: 'GET' | 'POST', path: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<AxiosResponse<string>> {
+  async function send(
+    method: 'GET' | 'POST',
+    path: string,
+    params: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<AxiosResponse<string>> {
     const where = `${method} ${basePath}${path}`;
     let token = await options.tokens.get(signal);
     for (let refreshed = false; ; refreshed = true) {
       const response = await exchange(token);
       if (response.status >= 200 && response.status < 300) options.tokens.accepted(token);
       if (!REFUSED_STATUSES.has(response.status)) return response;
-      const fresh = refreshed ? undefined : await options.tokens.refresh(token, signal).catch((error: unknown) => {
-        throw error instanceof AuthError ? new AuthError(`${where}: the token was refused (HTTP ${response.status}): ${error.message}`, { cause: error.cause }) : error;
-      });
+      const fresh = refreshed
+        ? undefined
+        : await options.tokens.refresh(token, signal).catch((error: unknown) => {
+            throw error instanceof AuthError
+              ? new AuthError(`${where}: the token was refused (HTTP ${response.status}): ${error.message}`, { cause: error.cause })
+              : error;
+          });
       if (fresh === undefined) {
         throw new AuthError(`${where}: the token was refused (HTTP ${response.status}${serverSays(response.data, token)})`);
       }
@@ -129,8 +138,11 @@ function serverSays(body: unknown, token?: string): string {
   let text = body;
   try {
     const parsed: unknown = JSON.parse(body);
-    const error = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).error ?? parsed : parsed;
-    const said = typeof error === 'object' && error !== null ? ((error as Record<string, unknown>).description ?? (error as Record<string, unknown>).message) : error;
+    const error = typeof parsed === 'object' && parsed !== null ? ((parsed as Record<string, unknown>).error ?? parsed) : parsed;
+    const said =
+      typeof error === 'object' && error !== null
+        ? ((error as Record<string, unknown>).description ?? (error as Record<string, unknown>).message)
+        : error;
     if (typeof said === 'string') text = said;
   } catch {
     // not JSON: quote the text itself

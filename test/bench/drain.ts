@@ -35,7 +35,13 @@ async function backlog(options: DrainBenchOptions, userId: string): Promise<stri
 export async function drainWithClient(options: DrainBenchOptions, run: string): Promise<number> {
   const userId = `bench-drain-${run}`;
   const token = await backlog(options, userId);
-  const client = createGetUpdatesClient({ projectId: options.projectId, baseUrl: options.baseUrl, token, indexedDB: options.indexedDB, locks: null });
+  const client = createGetUpdatesClient({
+    projectId: options.projectId,
+    baseUrl: options.baseUrl,
+    token,
+    indexedDB: options.indexedDB,
+    locks: null,
+  });
   const started = performance.now();
   const report = await client.pollNow();
   const elapsed = performance.now() - started;
@@ -52,7 +58,7 @@ export async function drainNaively(options: DrainBenchOptions, run: string): Pro
   const inventory = createInventory(openDatabase(options.indexedDB, `bench-naive:${run}`));
   const started = performance.now();
   let acked = 0;
-  for (let afterId: number | undefined; ; ) {
+  for (let afterId: number | undefined; ;) {
     const page = await transport.listEvents({ afterId });
     if (page.length === 0) break;
     for (const raw of page) {

@@ -13,7 +13,13 @@ export const percentile = (values: number[], p: number) => {
  * `cycleMs`: the poller's watch interval; payments fall at a uniformly random point of it.
  * `push`: listen to the emulator's order-status WebSocket (polling then stays slow).
  */
-export async function grantLatencies(emulator: Emulator, cadence: CadenceOptions, cycleMs: number, samples: number, push = false): Promise<number[]> {
+export async function grantLatencies(
+  emulator: Emulator,
+  cadence: CadenceOptions,
+  cycleMs: number,
+  samples: number,
+  push = false,
+): Promise<number[]> {
   const { userId, client } = benchPlayer(emulator, 'latency', {
     cadence,
     orderStatus: push && { url: `${emulator.url.replace('http', 'ws')}/connection/websocket`, websocket: WebSocket },

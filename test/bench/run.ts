@@ -18,10 +18,15 @@ const log = (line: string) => console.error(`  ${line}`);
 
 const emulator = await startEmulator({ pageSize: 50 });
 const admin = async <T>(path: string, body?: unknown) =>
-  (await fetch(`${emulator.url}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })).json() as Promise<T>;
+  (
+    await fetch(`${emulator.url}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })
+  ).json() as Promise<T>;
 
 log('backlog drain in Node (fake-indexeddb)…');
-const nodeDrain = await benchDrain({ baseUrl: emulator.url, projectId: emulator.projectId, indexedDB: new IDBFactory(), events: 1000, admin }, 'node');
+const nodeDrain = await benchDrain(
+  { baseUrl: emulator.url, projectId: emulator.projectId, indexedDB: new IDBFactory(), events: 1000, admin },
+  'node',
+);
 
 log('backlog drain in Chromium…');
 const demo = await startDemo();
@@ -73,15 +78,51 @@ const bench = {
 const ratio = (ours: number, baseline: number) => `${round(ours / baseline)}×`;
 console.table({
   'drain 1,000 events, Chromium (ms)': { ours: bench.drain1000Ms, baseline: bench.drainNaive1000Ms, ratio: `${bench.drainRatio}× faster` },
-  'drain 1,000 events, Node (ms)': { ours: bench.drain1000MsNode, baseline: round(nodeDrain.naiveMs), ratio: `${bench.drainRatioNode}× faster` },
-  'grant latency p50 (ms)': { ours: bench.grantLatencyP50Ms, baseline: bench.fixed3sGrantLatencyP50Ms, ratio: ratio(bench.grantLatencyP50Ms, bench.fixed3sGrantLatencyP50Ms) },
-  'grant latency p95 (ms)': { ours: bench.grantLatencyP95Ms, baseline: bench.fixed3sGrantLatencyP95Ms, ratio: ratio(bench.grantLatencyP95Ms, bench.fixed3sGrantLatencyP95Ms) },
-  'grant latency with push, p50 / p95 (ms)': { ours: `${bench.grantLatencyPushP50Ms} / ${bench.grantLatencyPushP95Ms}`, baseline: `${bench.grantLatencyP50Ms} / ${bench.grantLatencyP95Ms} (polling alone)`, ratio: ratio(bench.grantLatencyPushP95Ms, bench.grantLatencyP95Ms) },
-  'requests, idle foreground hour': { ours: requests.ours.idleForeground, baseline: requests.fixed3s.idleForeground, ratio: ratio(requests.ours.idleForeground, requests.fixed3s.idleForeground) },
-  'requests, idle hidden hour': { ours: requests.ours.idleHidden, baseline: requests.fixed3s.idleHidden, ratio: ratio(requests.ours.idleHidden, requests.fixed3s.idleHidden) },
-  'requests, 10-min watch window': { ours: requests.ours.watchWindow, baseline: requests.fixed3s.watchWindow, ratio: ratio(requests.ours.watchWindow, requests.fixed3s.watchWindow) },
-  'bundle, gzipped bytes (own / with deps)': { ours: bench.bundleOwnGzipBytes, baseline: bench.bundleTotalGzipBytes, ratio: ratio(bench.bundleOwnGzipBytes, bench.bundleTotalGzipBytes) },
-  'ledger bytes after 10k events (compacted / not)': { ours: bench.storageBytesAfter10k, baseline: bench.storageBytesBeforeCompaction10k, ratio: ratio(bench.storageBytesAfter10k, bench.storageBytesBeforeCompaction10k) },
+  'drain 1,000 events, Node (ms)': {
+    ours: bench.drain1000MsNode,
+    baseline: round(nodeDrain.naiveMs),
+    ratio: `${bench.drainRatioNode}× faster`,
+  },
+  'grant latency p50 (ms)': {
+    ours: bench.grantLatencyP50Ms,
+    baseline: bench.fixed3sGrantLatencyP50Ms,
+    ratio: ratio(bench.grantLatencyP50Ms, bench.fixed3sGrantLatencyP50Ms),
+  },
+  'grant latency p95 (ms)': {
+    ours: bench.grantLatencyP95Ms,
+    baseline: bench.fixed3sGrantLatencyP95Ms,
+    ratio: ratio(bench.grantLatencyP95Ms, bench.fixed3sGrantLatencyP95Ms),
+  },
+  'grant latency with push, p50 / p95 (ms)': {
+    ours: `${bench.grantLatencyPushP50Ms} / ${bench.grantLatencyPushP95Ms}`,
+    baseline: `${bench.grantLatencyP50Ms} / ${bench.grantLatencyP95Ms} (polling alone)`,
+    ratio: ratio(bench.grantLatencyPushP95Ms, bench.grantLatencyP95Ms),
+  },
+  'requests, idle foreground hour': {
+    ours: requests.ours.idleForeground,
+    baseline: requests.fixed3s.idleForeground,
+    ratio: ratio(requests.ours.idleForeground, requests.fixed3s.idleForeground),
+  },
+  'requests, idle hidden hour': {
+    ours: requests.ours.idleHidden,
+    baseline: requests.fixed3s.idleHidden,
+    ratio: ratio(requests.ours.idleHidden, requests.fixed3s.idleHidden),
+  },
+  'requests, 10-min watch window': {
+    ours: requests.ours.watchWindow,
+    baseline: requests.fixed3s.watchWindow,
+    ratio: ratio(requests.ours.watchWindow, requests.fixed3s.watchWindow),
+  },
+  'bundle, gzipped bytes (own / with deps)': {
+    ours: bench.bundleOwnGzipBytes,
+    baseline: bench.bundleTotalGzipBytes,
+    ratio: ratio(bench.bundleOwnGzipBytes, bench.bundleTotalGzipBytes),
+  },
+  'ledger bytes after 10k events (compacted / not)': {
+    ours: bench.storageBytesAfter10k,
+    baseline: bench.storageBytesBeforeCompaction10k,
+    ratio: ratio(bench.storageBytesAfter10k, bench.storageBytesBeforeCompaction10k),
+  },
 });
 console.log(`BENCH ${JSON.stringify(bench)}`);
 process.exit(0);

@@ -10,7 +10,12 @@ async function gzippedBytes(external: string[]): Promise<{ entry: number; lazy: 
   const output = await build({
     configFile: false,
     logLevel: 'silent',
-    build: { write: false, minify: false, lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'bench' }, rolldownOptions: { external } },
+    build: {
+      write: false,
+      minify: false,
+      lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'bench' },
+      rolldownOptions: { external },
+    },
   });
   const chunks = (Array.isArray(output) ? output : [output]).flatMap((result) => ('output' in result ? result.output : []));
   const sizes = { entry: 0, lazy: 0 };

@@ -30,10 +30,20 @@ export async function benchStorage(eventCount: number) {
       mode: order % 2 ? 'separate' : 'combined',
       paidAt: PAID_AT,
     };
-    for (const data of paidEventData(purchase)) events.push(parseEvent({ id: events.length + 1, created_at: PAID_AT, data }, '308077') as ParsedEvent);
+    for (const data of paidEventData(purchase))
+      events.push(parseEvent({ id: events.length + 1, created_at: PAID_AT, data }, '308077') as ParsedEvent);
   }
   // Compaction measures age by the server's clock too: one event a month later tells it the time.
-  events.push(parseEvent({ id: events.length + 1, created_at: new Date(Date.parse(PAID_AT) + 31 * DAY).toISOString(), data: { notification_type: 'user_validation' } }, '308077') as ParsedEvent);
+  events.push(
+    parseEvent(
+      {
+        id: events.length + 1,
+        created_at: new Date(Date.parse(PAID_AT) + 31 * DAY).toISOString(),
+        data: { notification_type: 'user_validation' },
+      },
+      '308077',
+    ) as ParsedEvent,
+  );
   for (let i = 0; i < events.length; i += 50) {
     const batch = events.slice(i, i + 50);
     await inventory.applyBatch(batch, 0);
@@ -55,4 +65,3 @@ export async function benchStorage(eventCount: number) {
   await inventory.close();
   return { events: events.length, bytesBeforeCompaction: before, bytesAfterCompaction: after };
 }
-

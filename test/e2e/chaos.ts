@@ -70,7 +70,9 @@ function schedule(options: ChaosOptions, random: () => number): Action[] {
     [actions[i], actions[j]] = [actions[j]!, actions[i]!];
   }
   let bought = 0;
-  const refundAfter = new Set(Array.from({ length: options.refunds }, (_, i) => Math.floor(((i + 1) * options.purchases) / (options.refunds + 1))));
+  const refundAfter = new Set(
+    Array.from({ length: options.refunds }, (_, i) => Math.floor(((i + 1) * options.purchases) / (options.refunds + 1))),
+  );
   return actions.flatMap((action) => (action === 'purchase' && refundAfter.has(++bought) ? [action, 'refund' as const] : [action]));
 }
 
@@ -119,7 +121,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
           await tab
             .evaluate((id) => void (window as unknown as DemoWindow).xsollaDemo.client.watchOrder(id).catch(() => undefined), orderId)
             .catch(() => undefined); // the tab may be mid-reload
-
         } else if (action === 'refund') {
           const candidates = paid.filter((orderId) => !refunded.has(orderId));
           const orderId = candidates[Math.floor(random() * candidates.length)]!;
@@ -176,7 +177,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       lost: state.orders.filter((order) => !order.refunded && statusOf.get(order.orderId) !== 'granted').length,
       duplicated: diff.filter((d) => d > 0).reduce((sum, d) => sum + d, 0),
       missing: diff.filter((d) => d < 0).reduce((sum, d) => sum - d, 0),
-      notRevoked: state.orders.filter((order) => order.refunded && !['revoked', 'voided'].includes(statusOf.get(order.orderId) ?? '')).length,
+      notRevoked: state.orders.filter((order) => order.refunded && !['revoked', 'voided'].includes(statusOf.get(order.orderId) ?? ''))
+        .length,
       unacked: state.events.filter((event) => !event.processed).length,
       durationMs: Date.now() - started,
     };

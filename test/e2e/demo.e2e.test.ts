@@ -43,7 +43,9 @@ async function openGame(context: BrowserContext, userId: string): Promise<Page> 
 const balance = (page: Page, sku: string) => page.getByTestId(`balance-${sku}`).textContent().then(Number);
 const expectBalances = (page: Page, expected: Record<string, number>, timeout = 15_000) =>
   expect
-    .poll(async () => Object.fromEntries(await Promise.all(Object.keys(expected).map(async (sku) => [sku, await balance(page, sku)]))), { timeout })
+    .poll(async () => Object.fromEntries(await Promise.all(Object.keys(expected).map(async (sku) => [sku, await balance(page, sku)]))), {
+      timeout,
+    })
     .toEqual(expected);
 const logEntries = (page: Page, kind: string) => page.locator(`[data-testid="log"] li[data-kind="${kind}"]`).allTextContents();
 
@@ -157,8 +159,15 @@ describe('the demo shop', () => {
     await expectBalances(page, { gold: 500 });
     await expect.poll(async () => (await logEntries(page, 'orderStatus')).join(' ')).toMatch(/is done.*is paid.*is new/);
     // The log reads in the order things happened: the purchase, then its statuses (newest on top).
-    const kinds = await page.locator('[data-testid="log"] li').evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.kind));
-    expect(kinds.filter((kind) => kind === 'purchase' || kind === 'orderStatus')).toEqual(['orderStatus', 'orderStatus', 'orderStatus', 'purchase']);
+    const kinds = await page
+      .locator('[data-testid="log"] li')
+      .evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.kind));
+    expect(kinds.filter((kind) => kind === 'purchase' || kind === 'orderStatus')).toEqual([
+      'orderStatus',
+      'orderStatus',
+      'orderStatus',
+      'purchase',
+    ]);
     await page.getByTestId('push').uncheck();
     await page.waitForURL(/push=off/);
     await page.getByTestId('buy-gold').click();

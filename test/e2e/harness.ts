@@ -27,7 +27,10 @@ export async function startDemo(): Promise<DemoHarness> {
     origin,
     browser,
     async admin<T>(path: string, body?: unknown) {
-      const response = await fetch(`${origin}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
+      const response = await fetch(
+        `${origin}/__emulator/${path}`,
+        body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) },
+      );
       if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
       return (await response.json()) as T;
     },

@@ -46,7 +46,11 @@ export function storeScenarios(env: StoreEnvironment) {
     it('commits balances, order, event record and pending ack together', async () => {
       const { inventory } = open();
       const [applied] = await inventory.applyBatch([parsed(1, x.combinedOrderPaid(2, 601))], 1);
-      expect(applied).toMatchObject({ outcome: 'granted', ack: true, changed: ['virtual-good-item_test', 'virtual-good-item_test_test_new', 'gold'] });
+      expect(applied).toMatchObject({
+        outcome: 'granted',
+        ack: true,
+        changed: ['virtual-good-item_test', 'virtual-good-item_test_test_new', 'gold'],
+      });
       expect(await inventory.balances()).toEqual({ 'virtual-good-item_test': 3, 'virtual-good-item_test_test_new': 1, gold: 1500 });
       expect(await inventory.order(2)).toMatchObject({ orderId: '2', transactionId: '601', status: 'granted', eventIds: [1] });
       expect(await inventory.order('601')).toMatchObject({ orderId: '2' });
@@ -94,7 +98,12 @@ export function storeScenarios(env: StoreEnvironment) {
     it('grants a purchase described by payment AND order_paid exactly once, and revokes it once', async () => {
       const { inventory } = open();
       const applied = await inventory.applyBatch(
-        [parsed(1, x.paymentWithLineItems(1, 501)), parsed(2, x.separateOrderPaid(1, 501)), parsed(3, x.refund(1, 501)), parsed(4, x.separateOrderCanceled(1, 501))],
+        [
+          parsed(1, x.paymentWithLineItems(1, 501)),
+          parsed(2, x.separateOrderPaid(1, 501)),
+          parsed(3, x.refund(1, 501)),
+          parsed(4, x.separateOrderCanceled(1, 501)),
+        ],
         1,
       );
       expect(applied.map((event) => event.outcome)).toEqual(['granted', 'duplicate', 'revoked', 'duplicate']);
@@ -113,7 +122,10 @@ export function storeScenarios(env: StoreEnvironment) {
     it('a refund before its grant leaves a tombstone; the late grant is recorded and acked, not applied', async () => {
       const { inventory } = open();
       const applied = await inventory.applyBatch([parsed(1, x.combinedOrderCanceled(2, 601)), parsed(2, x.combinedOrderPaid(2, 601))], 1);
-      expect(applied.map((event) => [event.outcome, event.ack])).toEqual([['tombstoned', true], ['voided', true]]);
+      expect(applied.map((event) => [event.outcome, event.ack])).toEqual([
+        ['tombstoned', true],
+        ['voided', true],
+      ]);
       expect(await inventory.balances()).toEqual({});
       expect(await inventory.order(2)).toMatchObject({ status: 'voided' });
     });
@@ -121,7 +133,11 @@ export function storeScenarios(env: StoreEnvironment) {
     it('merges a purchase first seen under two ids and never leaves it granted twice', async () => {
       const { inventory } = open();
       const onlyOrder = { notification_type: 'order_paid', items: [{ sku: 'gem', quantity: 5 }], order: { id: 9 } };
-      const onlyTx = { notification_type: 'payment', purchase: { order: { lineitems: [{ sku: 'gem', quantity: 5 }] } }, transaction: { id: 909 } };
+      const onlyTx = {
+        notification_type: 'payment',
+        purchase: { order: { lineitems: [{ sku: 'gem', quantity: 5 }] } },
+        transaction: { id: 909 },
+      };
       const linking = { notification_type: 'refund', purchase: { order: { id: 9 } }, transaction: { id: 909 } };
       const applied = await inventory.applyBatch([parsed(1, onlyOrder), parsed(2, onlyTx), parsed(3, linking)], 1);
       expect(applied.map((event) => event.outcome)).toEqual(['granted', 'granted', 'revoked']);
@@ -145,7 +161,8 @@ export function storeScenarios(env: StoreEnvironment) {
       const payment = { ...x.paymentWithLineItems(), purchase: { order: { id: '000000001', lineitems: [{ sku: 'skill', quantity: 1 }] } } };
       const applied = await inventory.applyBatch([parsed(1, payment), parsed(2, x.separateOrderPaid(1, 501))], 1);
       expect(applied.map((event) => event.outcome)).toEqual(['granted', 'duplicate']);
-      for (const id of [1, '1', '000000001', 501, '501']) expect(await inventory.order(id)).toMatchObject({ orderId: '1', status: 'granted' });
+      for (const id of [1, '1', '000000001', 501, '501'])
+        expect(await inventory.order(id)).toMatchObject({ orderId: '1', status: 'granted' });
       expect(await inventory.order({} as never)).toBeUndefined();
     });
 
@@ -162,9 +179,16 @@ export function storeScenarios(env: StoreEnvironment) {
 
     it('quarantines a grant that would push a balance past the safe range', async () => {
       const { inventory } = open();
-      const big = (orderId: number) => ({ notification_type: 'order_paid', items: [{ sku: 'gold', quantity: Number.MAX_SAFE_INTEGER - 1 }], order: { id: orderId } });
+      const big = (orderId: number) => ({
+        notification_type: 'order_paid',
+        items: [{ sku: 'gold', quantity: Number.MAX_SAFE_INTEGER - 1 }],
+        order: { id: orderId },
+      });
       const applied = await inventory.applyBatch([parsed(1, big(1)), parsed(2, big(2))], 1);
-      expect(applied.map((event) => [event.outcome, event.ack])).toEqual([['granted', true], ['quarantined', false]]);
+      expect(applied.map((event) => [event.outcome, event.ack])).toEqual([
+        ['granted', true],
+        ['quarantined', false],
+      ]);
       expect(await inventory.event(2)).toMatchObject({ reason: 'balance-overflow' });
       expect(await inventory.balance('gold')).toBe(Number.MAX_SAFE_INTEGER - 1);
       expect(await inventory.order(2)).toBeUndefined();
@@ -175,10 +199,17 @@ export function storeScenarios(env: StoreEnvironment) {
       const other = { ...x.paymentWithLineItems(), settings: { project_id: 1 } };
       const bad = { ...x.separateOrderPaid(), items: [{ sku: 'gold', quantity: -1 }] };
       const first = await inventory.applyBatch([parsed(1, other), parsed(2, bad), parsed(3, x.userValidation())], 1);
-      expect(first.map((event) => [event.outcome, event.ack])).toEqual([['otherProject', false], ['quarantined', false], ['unsupported', true]]);
+      expect(first.map((event) => [event.outcome, event.ack])).toEqual([
+        ['otherProject', false],
+        ['quarantined', false],
+        ['unsupported', true],
+      ]);
       expect(await inventory.event(2)).toMatchObject({ reason: 'invalid-quantity', data: bad });
       const second = await inventory.applyBatch([parsed(1, other), parsed(2, bad)], 2);
-      expect(second.map((event) => [event.outcome, event.ack])).toEqual([['skipped', false], ['skipped', false]]);
+      expect(second.map((event) => [event.outcome, event.ack])).toEqual([
+        ['skipped', false],
+        ['skipped', false],
+      ]);
       expect(await inventory.pendingAcks()).toEqual([3]);
       expect(await inventory.balances()).toEqual({});
     });
@@ -264,18 +295,31 @@ export function storeScenarios(env: StoreEnvironment) {
   });
 
   describe('another project’s purchases (issue #9, item 3)', () => {
-    const foreignPayment = (orderId: number, transactionId: number) => ({ ...x.paymentWithLineItems(orderId, transactionId), settings: { project_id: 1, merchant_id: 1 } });
+    const foreignPayment = (orderId: number, transactionId: number) => ({
+      ...x.paymentWithLineItems(orderId, transactionId),
+      settings: { project_id: 1, merchant_id: 1 },
+    });
 
     it('another project’s purchase in separate mode is neither granted nor acked, its order_paid on the same page included', async () => {
       const { inventory } = open();
       // The sibling order_paid carries no project, only order.id and invoice_id (= transaction id).
-      const applied = await inventory.applyBatch([parsed(1, foreignPayment(40, 4040)), parsed(2, x.separateOrderPaid(40, 4040)), parsed(3, x.separateOrderPaid(41, 4141))], 1);
-      expect(applied.map((event) => [event.outcome, event.ack])).toEqual([['otherProject', false], ['otherProject', false], ['granted', true]]);
+      const applied = await inventory.applyBatch(
+        [parsed(1, foreignPayment(40, 4040)), parsed(2, x.separateOrderPaid(40, 4040)), parsed(3, x.separateOrderPaid(41, 4141))],
+        1,
+      );
+      expect(applied.map((event) => [event.outcome, event.ack])).toEqual([
+        ['otherProject', false],
+        ['otherProject', false],
+        ['granted', true],
+      ]);
       expect(await inventory.balance('gold')).toBe(1500); // order 41 only
       expect(await inventory.order(40)).toBeUndefined();
       expect(await inventory.pendingAcks()).toEqual([3]);
       const again = await inventory.applyBatch([parsed(1, foreignPayment(40, 4040)), parsed(2, x.separateOrderPaid(40, 4040))], 2);
-      expect(again.map((event) => [event.outcome, event.ack])).toEqual([['skipped', false], ['skipped', false]]);
+      expect(again.map((event) => [event.outcome, event.ack])).toEqual([
+        ['skipped', false],
+        ['skipped', false],
+      ]);
       expect(await inventory.balance('gold')).toBe(1500);
     });
 
@@ -286,7 +330,10 @@ export function storeScenarios(env: StoreEnvironment) {
       const [paid] = await inventory.applyBatch([parsed(2, byInvoice)], 2);
       expect(paid).toMatchObject({ outcome: 'otherProject', ack: false });
       // Same page, sibling first: the page's foreign verdicts are known before any event is applied.
-      const [early, payment] = await inventory.applyBatch([parsed(3, x.separateOrderPaid(50, 5050)), parsed(4, foreignPayment(50, 5050))], 3);
+      const [early, payment] = await inventory.applyBatch(
+        [parsed(3, x.separateOrderPaid(50, 5050)), parsed(4, foreignPayment(50, 5050))],
+        3,
+      );
       expect([early?.outcome, payment?.outcome]).toEqual(['otherProject', 'otherProject']);
       const [cancel] = await inventory.applyBatch([parsed(5, x.separateOrderCanceled(4000, 4040))], 4);
       expect(cancel).toMatchObject({ outcome: 'otherProject', ack: false });
@@ -297,7 +344,10 @@ export function storeScenarios(env: StoreEnvironment) {
     it('an event with no project and no link to a foreign order stays ours', async () => {
       const { inventory } = open();
       const applied = await inventory.applyBatch([parsed(1, foreignPayment(40, 4040)), parsed(2, x.separateOrderPaid(41, 4141))], 1);
-      expect(applied.map((event) => [event.outcome, event.ack])).toEqual([['otherProject', false], ['granted', true]]);
+      expect(applied.map((event) => [event.outcome, event.ack])).toEqual([
+        ['otherProject', false],
+        ['granted', true],
+      ]);
       expect(await inventory.order(41)).toMatchObject({ status: 'granted' });
     });
   });
@@ -309,7 +359,11 @@ export function storeScenarios(env: StoreEnvironment) {
       const deepButValid = { ...x.separateOrderPaid(8, 808), custom_parameters: nested(6000) };
       const page = [parsed(1, x.combinedOrderPaid(2, 601)), parsed(2, deep), parsed(3, deepButValid)];
       const applied = await inventory.applyBatch(page, 1);
-      expect(applied.map((event) => [event.outcome, event.ack])).toEqual([['granted', true], ['quarantined', false], ['granted', true]]);
+      expect(applied.map((event) => [event.outcome, event.ack])).toEqual([
+        ['granted', true],
+        ['quarantined', false],
+        ['granted', true],
+      ]);
       expect(await inventory.event(2)).toMatchObject({ outcome: 'quarantined', reason: 'invalid-quantity' });
       expect(await inventory.balance('gold')).toBe(3000);
       const again = await inventory.applyBatch(page, 2);
@@ -325,16 +379,24 @@ export function storeScenarios(env: StoreEnvironment) {
       // Any write of event 2's effect fails, as a structured clone that overflows the stack does.
       proto.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
         const value = args[0] as { id?: number; reason?: string } | undefined;
-        if (this.name === 'events' && value?.id === 2 && value.reason !== 'unstorable') throw new RangeError('Maximum call stack size exceeded');
+        if (this.name === 'events' && value?.id === 2 && value.reason !== 'unstorable')
+          throw new RangeError('Maximum call stack size exceeded');
         return realPut.apply(this, args);
       };
       let applied;
       try {
-        applied = await inventory.applyBatch([parsed(1, x.combinedOrderPaid(2, 601)), parsed(2, x.legacyPayment(502)), parsed(3, x.separateOrderPaid(1, 501))], 1);
+        applied = await inventory.applyBatch(
+          [parsed(1, x.combinedOrderPaid(2, 601)), parsed(2, x.legacyPayment(502)), parsed(3, x.separateOrderPaid(1, 501))],
+          1,
+        );
       } finally {
         proto.put = realPut;
       }
-      expect(applied.map((event) => [event.id, event.outcome, event.ack])).toEqual([[1, 'granted', true], [2, 'quarantined', false], [3, 'granted', true]]);
+      expect(applied.map((event) => [event.id, event.outcome, event.ack])).toEqual([
+        [1, 'granted', true],
+        [2, 'quarantined', false],
+        [3, 'granted', true],
+      ]);
       expect(await inventory.event(2)).toMatchObject({ outcome: 'quarantined', reason: 'unstorable' });
       expect((await inventory.event(2))?.data).toBeUndefined();
       expect(await inventory.balances()).toMatchObject({ gold: 3000 });
@@ -351,7 +413,8 @@ export function storeScenarios(env: StoreEnvironment) {
       const proto = env.objectStorePrototype as IDBObjectStore & { put: IDBObjectStore['put'] };
       const realPut = proto.put;
       proto.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-        if (this.name === 'events' && (args[0] as { id?: number } | undefined)?.id === 2) throw new RangeError('Maximum call stack size exceeded');
+        if (this.name === 'events' && (args[0] as { id?: number } | undefined)?.id === 2)
+          throw new RangeError('Maximum call stack size exceeded');
         return realPut.apply(this, args);
       };
       try {
@@ -384,7 +447,15 @@ export function storeScenarios(env: StoreEnvironment) {
     /** Writes a quarantine record as an older version of the library would have left it. */
     const storeOldQuarantine = async (name: string, id: number, parserVersion?: number) => {
       const db = openDatabase(env.factory(), name);
-      const record = { id, type: 'order_paid', outcome: 'quarantined', reason: 'invalid-sku', detail: 'unknown shape', appliedAt: 0, ...(parserVersion === undefined ? {} : { parserVersion }) };
+      const record = {
+        id,
+        type: 'order_paid',
+        outcome: 'quarantined',
+        reason: 'invalid-sku',
+        detail: 'unknown shape',
+        appliedAt: 0,
+        ...(parserVersion === undefined ? {} : { parserVersion }),
+      };
       await db.transact('readwrite', ['events'], async (tx) => {
         tx.objectStore('events').put(record, id);
       });
@@ -445,7 +516,10 @@ export function storeScenarios(env: StoreEnvironment) {
     it('records without a server time are never compacted', async () => {
       const { inventory } = open();
       const undated = (id: number, data: unknown) => parseEvent({ id, data }, x.PROJECT_ID) as ParsedEvent;
-      await inventory.applyBatch([undated(1, x.combinedOrderPaid(2, 601)), undated(2, x.combinedOrderCanceled(2, 601)), parsedOnDay(3, x.userValidation(), 5000)], 0);
+      await inventory.applyBatch(
+        [undated(1, x.combinedOrderPaid(2, 601)), undated(2, x.combinedOrderCanceled(2, 601)), parsedOnDay(3, x.userValidation(), 5000)],
+        0,
+      );
       await inventory.clearAcks([1, 2, 3]);
       expect(await inventory.compact(5000 * DAY, DEFAULT_RETENTION)).toEqual({ events: 0, orders: 0 });
     });

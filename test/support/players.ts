@@ -39,9 +39,18 @@ export function playersOf(current: () => Emulator) {
       clients.push(client);
       return client;
     };
-    const processed = () => emulator.state(userId).events.filter((event) => event.processed).map((event) => event.id);
-    const unprocessed = () => emulator.state(userId).events.filter((event) => !event.processed).map((event) => event.id);
-    const emitted = <K extends keyof ClientEvents>(type: K) => seen.filter(([t]) => t === type).map(([, payload]) => payload as ClientEvents[K]);
+    const processed = () =>
+      emulator
+        .state(userId)
+        .events.filter((event) => event.processed)
+        .map((event) => event.id);
+    const unprocessed = () =>
+      emulator
+        .state(userId)
+        .events.filter((event) => !event.processed)
+        .map((event) => event.id);
+    const emitted = <K extends keyof ClientEvents>(type: K) =>
+      seen.filter(([t]) => t === type).map(([, payload]) => payload as ClientEvents[K]);
     return { userId, profile, connect, processed, unprocessed, emitted, client: connect() };
   };
 }
