@@ -1,13 +1,14 @@
-/** The public API's types: the client's options, the client, and its inventory. */
+/** The public API's types: the client's options and the client (its inventory's are the store's `InventoryApi`). */
 import type { AxiosInstance } from 'axios';
 import type { Handler } from 'mitt';
-import type { Order, EventRecord } from '../ledger/records';
+import type { Order } from '../ledger/records';
 import type { Retention } from '../ledger/retention';
 import type { PollReport } from '../poll/drain';
 import type { OrderStatusOptions } from '../push/order-status';
 import type { CadenceOptions } from '../schedule/cadence';
 import type { Clock } from '../schedule/clock';
 import type { EnvironmentSignals } from '../schedule/signals';
+import type { InventoryApi } from '../store/inventory';
 import type { TokenInput } from '../transport/token';
 import type { ClientEvents } from './events';
 
@@ -47,22 +48,6 @@ export interface GetUpdatesClientOptions {
   orderStatus?: boolean | OrderStatusOptions;
 }
 
-/** The reads and the one write a game makes on the player's local inventory. */
-export interface InventoryApi {
-  /** The balance of one SKU (0 when never granted; may be negative after a refund of spent items). */
-  balance(sku: string): Promise<number>;
-  /** Every balance, as an object without a prototype (any SKU, `__proto__` too, is a plain key). */
-  balances(): Promise<Record<string, number>>;
-  /** One order, by its order id or its transaction id. */
-  order(id: string | number): Promise<Order | undefined>;
-  /** Every order the ledger holds, oldest first. */
-  orders(): Promise<Order[]>;
-  /** The ledger's record of one event: its outcome, and its reason when it was set aside. */
-  event(eventId: number): Promise<EventRecord | undefined>;
-  /** Takes `quantity` of `sku` atomically and resolves with what is left; `InsufficientBalanceError` takes nothing. */
-  consume(sku: string, quantity: number): Promise<number>;
-}
-
 /** What `storage()` reports: whether the browser promised to keep the data, and how full it is. */
 export interface StorageReport {
   persisted?: boolean;
@@ -92,3 +77,5 @@ export interface GetUpdatesClient {
   /** Stops polling and closes the database. */
   close(): Promise<void>;
 }
+
+export type { InventoryApi };

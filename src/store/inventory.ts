@@ -14,7 +14,24 @@ import { applyOne, commitRecord, foreignLinks, ownOrderKey, prefetch, type Page 
 import type { Database, StoreName } from './database';
 import { viewOf } from './tx-view';
 
-export interface Inventory {
+/** The reads and the one write a game makes on the player's local inventory. */
+export interface InventoryApi {
+  /** The balance of one SKU (0 when never granted; may be negative after a refund of spent items). */
+  balance(sku: string): Promise<number>;
+  /** Every balance, as an object without a prototype (any SKU, `__proto__` too, is a plain key). */
+  balances(): Promise<Record<string, number>>;
+  /** One order, by its order id or its transaction id. */
+  order(id: string | number): Promise<Order | undefined>;
+  /** Every order the ledger holds, oldest first. */
+  orders(): Promise<Order[]>;
+  /** The ledger's record of one event: its outcome, and its reason when it was set aside. */
+  event(eventId: number): Promise<EventRecord | undefined>;
+  /** Takes `quantity` of `sku` atomically and resolves with what is left; `InsufficientBalanceError` takes nothing. */
+  consume(sku: string, quantity: number): Promise<number>;
+}
+
+/** The ledger as the library uses it: the game's reads and writes, and applying, acking and compacting. */
+export interface Inventory extends InventoryApi {
   /**
    * Applies a page of events in ascending id order, in one transaction. If that fails for a
    * reason that may be one event's fault, the page is applied event by event, and an event
@@ -23,18 +40,6 @@ export interface Inventory {
   applyBatch(events: readonly ParsedEvent[], now: number): Promise<AppliedEvent[]>;
   pendingAcks(): Promise<number[]>;
   clearAcks(ids: readonly number[]): Promise<void>;
-  /** The balance of one SKU (0 when never granted). */
-  balance(sku: string): Promise<number>;
-  /** Every balance, as an object without prototype (any SKU is a safe key). */
-  balances(): Promise<Record<string, number>>;
-  /** One order, by order id or transaction id. */
-  order(id: string | number): Promise<Order | undefined>;
-  /** Every order, oldest first. */
-  orders(): Promise<Order[]>;
-  /** The ledger's record of one event id (outcome, and reason when quarantined). */
-  event(id: number): Promise<EventRecord | undefined>;
-  /** Atomically takes `quantity` of `sku` and returns what is left; throws InsufficientBalanceError and takes nothing if short. */
-  consume(sku: string, quantity: number): Promise<number>;
   /**
    * Forgets what the retention rules allow (see ledger/retention.ts); returns what it removed.
    * `now` is the device clock; a record also has to be old by the server's time to go.
