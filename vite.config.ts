@@ -24,8 +24,8 @@ const demoServer: UserConfig = { root: 'demo', plugins: [getUpdatesEmulator()], 
 const builds: Record<string, UserConfig> = {
   production: {
     build: {
-      lib: { entry: { index: 'src/index.ts', emulator: 'src/emulator/index.ts' }, formats: ['es'] },
-      rolldownOptions: { external: [/^node:/, 'vite', 'ws', ...BROWSER_DEPENDENCIES] },
+      lib: { entry: { index: 'src/index.ts', emulator: 'src/emulator/index.ts', node: 'src/node/index.ts' }, formats: ['es'] },
+      rolldownOptions: { external: [/^node:/, /^fake-indexeddb/, 'vite', 'ws', ...BROWSER_DEPENDENCIES] },
     },
   },
   // One self-contained file (dependencies inlined) for engines that load plain <script> tags.
