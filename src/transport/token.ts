@@ -47,8 +47,9 @@ export function createTokenSource(
   let current: Promise<string> | undefined;
   // One call of the token function at a time, whoever needs it.
   let fetching: Promise<string> | undefined;
-  // Resolved by `replace()`, so that waits on the old input start over with the new one.
-  let replaced = signalOnce();
+  // Aborted by `replace()`, so that waits on the old input start over with the new one. (A signal,
+  // not a promise: each wait removes its listener when it ends, and nothing piles up per request.)
+  let replaced = new AbortController();
   // Tokens never refreshed early again: tried once already, or judged expired by a device clock
   // that disagrees with their issuer. The server's 401/403, not the player's clock, ends them.
   const noEarlyRefresh = new Set<string>();
@@ -117,9 +118,12 @@ export function createTokenSource(
   /** Waits for `first`, unless the caller gives up; when the game replaces the input, for the new one. */
   async function settle(first: Promise<string>, signal?: AbortSignal): Promise<string> {
     for (let pending = first; ; pending = current ?? use(fetchToken())) {
-      const superseded = replaced.promise.then(() => undefined);
-      const outcome = await raceAbort(Promise.race([pending, superseded]), signal);
-      if (outcome !== undefined) return outcome;
+      const superseded = replaced.signal;
+      try {
+        return await raceAbort(raceAbort(pending, superseded), signal);
+      } catch (error) {
+        if (!superseded.aborted || signal?.aborted) throw error;
+      }
     }
   }
 
@@ -161,18 +165,11 @@ export function createTokenSource(
       input = next;
       source.retry();
       const previous = replaced;
-      replaced = signalOnce();
-      previous.resolve();
+      replaced = new AbortController();
+      previous.abort();
     },
   };
   return source;
-}
-
-/** A promise and the function that resolves it. */
-function signalOnce(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((done) => (resolve = done));
-  return { promise, resolve };
 }
 
 /** Adds to a set that only ever needs its latest few entries. */
