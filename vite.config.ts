@@ -2,18 +2,11 @@
 import { defineConfig, type UserConfig } from 'vite';
 import { playwright } from '@vitest/browser-playwright';
 import { getUpdatesEmulator } from './src/emulator/vite';
+import { CHROMIUM_ARGS, chromiumPath } from './test/setup/chromium';
 
-// Debian's chromium (apt-get install chromium); browsers cannot be downloaded here.
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+// Found (or installed) on first launch only: `npm run demo` and `npm run build` never look for it.
+export { CHROMIUM_ARGS, chromiumPath } from './test/setup/chromium';
+
 /** What the library imports in a page; the emulator adds `ws` (Node only). */
 const BROWSER_DEPENDENCIES = ['axios', 'idb-keyval', 'mitt', 'p-retry', 'centrifuge'];
 
@@ -53,7 +46,15 @@ const tests: UserConfig = {
           browser: {
             enabled: true,
             headless: true,
-            provider: playwright({ launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS } }),
+            provider: playwright({
+              launchOptions: {
+                // Read when the browser launches, so `--project node` never needs a Chromium.
+                get executablePath() {
+                  return chromiumPath();
+                },
+                args: CHROMIUM_ARGS,
+              },
+            }),
             instances: [{ browser: 'chromium' }],
           },
         },

@@ -1,8 +1,8 @@
-/** The demo served by Vite (emulator mounted) and Debian's Chromium driven by Playwright. */
+/** The demo served by Vite (emulator mounted) and Chromium driven by Playwright. */
 import { resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { createServer } from 'vite';
-import { CHROMIUM, CHROMIUM_ARGS } from '../../vite.config';
+import { CHROMIUM_ARGS, chromiumPath } from '../setup/chromium';
 
 export interface DemoHarness {
   origin: string;
@@ -22,7 +22,7 @@ export async function startDemo(): Promise<DemoHarness> {
   });
   await server.listen();
   const origin = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   return {
     origin,
     browser,
