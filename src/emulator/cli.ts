@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `xsolla-getupdates-emulator [--port 8787] [--project 308077]` (also `npm run emulator`):
  * starts the emulator and prints its URL and a ready token.
