@@ -50,6 +50,7 @@ const builds: Record<(typeof BUILD_MODES)[number], UserConfig> = {
   production: {
     build: {
       lib: { entry: { index: 'src/index.ts' }, formats: ['es'] },
+      minify: false,
       sourcemap: true,
       license: { fileName: 'index.licenses.md' },
       rolldownOptions: {
@@ -65,6 +66,7 @@ const builds: Record<(typeof BUILD_MODES)[number], UserConfig> = {
     build: {
       ssr: true,
       emptyOutDir: false,
+      minify: false,
       sourcemap: true,
       license: { fileName: 'emulator.licenses.md' },
       rolldownOptions: {
