@@ -1,9 +1,25 @@
-/** `npm run emulator`: starts the emulator and prints its URL and a ready token. */
+#!/usr/bin/env node
+/**
+ * `xsolla-getupdates-emulator [--port 8787] [--project 308077]` (also `npm run emulator`):
+ * starts the emulator and prints its URL and a ready token.
+ */
+import { parseCliArgs, USAGE, type CliCommand } from './cli-args';
 import { startEmulator } from './server';
 
-const port = Number(process.env.PORT ?? 8787);
-const userId = process.env.EMULATOR_USER ?? 'demo-player';
-const emulator = await startEmulator({ port, projectId: Number(process.env.PROJECT_ID ?? 308077) });
+let command: CliCommand;
+try {
+  command = parseCliArgs(process.argv.slice(2));
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  process.exit(2);
+}
+if (command.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const { port, projectId, userId } = command;
+const emulator = await startEmulator({ port, projectId });
 
 console.log(`GetUpdates emulator listening on ${emulator.url}`);
 console.log(`project id: ${emulator.projectId}`);

@@ -2,5 +2,5 @@
 export { startEmulator, type Emulator, type EmulatorOptions } from './server';
 export { NO_FAULTS, type AckStatus, type Faults } from './faults';
 export type { PurchaseRequest } from './state';
-export { getUpdatesEmulator } from './vite';
+export { getUpdatesEmulator, type DevServerLike, type EmulatorVitePlugin } from './vite';
 export { paidEventData, refundEventData, type Purchase, type PurchaseItem, type WebhookMode } from './payloads';

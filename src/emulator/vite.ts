@@ -2,14 +2,36 @@
  * Mounts the emulator on a Vite dev server, so the page, the Events API and the
  * `/__emulator/*` admin endpoints share one origin (no CORS, one URL to open).
  */
-import type { Plugin } from 'vite';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { answerFailure, pathnameOf } from './http';
 import { ORDER_STATUS_PATH } from './order-status';
 import { startEmulator, type Emulator, type EmulatorOptions } from './server';
 
 const EMULATED_PATHS = /^\/(events(\/|\?|$)|__emulator\/)/;
 
-export function getUpdatesEmulator(options: EmulatorOptions = {}): Plugin & { emulator(): Emulator | undefined } {
+/**
+ * The parts of Vite's dev server the plugin uses. Typed here rather than imported from `vite`,
+ * so that the emulator's types do not make every user install Vite; a `ViteDevServer` fits it.
+ */
+export interface DevServerLike {
+  middlewares: { use(handler: (request: IncomingMessage, response: ServerResponse, next: () => void) => void): unknown };
+  httpServer: {
+    on(event: 'upgrade', listener: (request: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown;
+    once(event: 'close', listener: () => void): unknown;
+  } | null;
+  config: { logger: { info(message: string): void } };
+}
+
+/** A Vite plugin (it fits Vite's `Plugin` type) that also hands out its running emulator. */
+export interface EmulatorVitePlugin {
+  name: string;
+  apply: 'serve';
+  configureServer(server: DevServerLike): Promise<void>;
+  emulator(): Emulator | undefined;
+}
+
+export function getUpdatesEmulator(options: EmulatorOptions = {}): EmulatorVitePlugin {
   let emulator: Emulator | undefined;
   return {
     name: 'xsolla-getupdates-emulator',
