@@ -29,6 +29,7 @@ describe('the public surface', () => {
   it('exports exactly these runtime names from xsolla-getupdates/emulator', () => {
     expect(Object.keys(emulator).sort()).toMatchInlineSnapshot(`
       [
+        "DEFAULT_CATALOG",
         "NO_FAULTS",
         "getUpdatesEmulator",
         "paidEventData",

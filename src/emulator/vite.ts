@@ -1,13 +1,15 @@
 /**
- * Mounts the emulator on a Vite dev server, so the page, the Events API and the
- * `/__emulator/*` admin endpoints share one origin (no CORS, one URL to open).
+ * Mounts the emulator on a Vite dev server, so the page, the Events API, the Store API
+ * (`/v2/project/...`) and the `/__emulator/*` admin endpoints share one origin (no CORS, one URL
+ * to open).
  */
 import type { Plugin } from 'vite';
 import { answerFailure, pathnameOf } from './http';
 import { ORDER_STATUS_PATH } from './order-status';
 import { startEmulator, type Emulator, type EmulatorOptions } from './server';
 
-const EMULATED_PATHS = /^\/(events(\/|\?|$)|__emulator\/)/;
+/** The Events API, the Store API (`storeUrl` = the page's origin) and the admin endpoints. */
+const EMULATED_PATHS = /^\/(events(\/|\?|$)|v2\/project\/|__emulator\/)/;
 
 export function getUpdatesEmulator(options: EmulatorOptions = {}): Plugin & { emulator(): Emulator | undefined } {
   let emulator: Emulator | undefined;
@@ -33,7 +35,7 @@ export function getUpdatesEmulator(options: EmulatorOptions = {}): Plugin & { em
       });
       server.httpServer?.once('close', () => void started.close());
       server.config.logger.info(
-        `  GetUpdates emulator: project ${started.projectId}, mounted at /events and /__emulator/* (also on ${started.url})`,
+        `  GetUpdates emulator: project ${started.projectId}, mounted at /events, /v2/project/* and /__emulator/* (also on ${started.url})`,
       );
     },
   };
