@@ -3,16 +3,12 @@
  * or an open WebSocket, it answers with an error (or closes that one connection) and goes on
  * serving the next purchase.
  */
-import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NO_FAULTS, startEmulator, type Emulator } from '../src/emulator';
-import { getUpdatesEmulator } from '../src/emulator/vite';
+import { withEmulatorOnVite } from './support/emulator-vite';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -226,18 +222,7 @@ describe('bad input that used to kill or hang the emulator', { timeout: 15_000 }
   });
 
   it('the Vite plugin survives an upgrade request for "//", so `npm run demo` keeps running', async () => {
-    const plugin = getUpdatesEmulator();
-    const vite: ViteDevServer = await createServer({
-      configFile: false,
-      root: mkdtempSync(join(tmpdir(), 'emulator-vite-')),
-      logLevel: 'silent',
-      plugins: [plugin],
-      optimizeDeps: { noDiscovery: true },
-      server: { host: '127.0.0.1', port: 0, strictPort: false, ws: false },
-    });
-    try {
-      await vite.listen();
-      const url = vite.resolvedUrls!.local[0]!.replace(/\/$/, '');
+    await withEmulatorOnVite(async (url) => {
       // Vite may or may not answer a foreign upgrade; it must not take the process down.
       await rawExchange(portOf(url), upgrade('//'), { untilHead: true, quietIsFine: true });
       await rawExchange(portOf(url), upgrade('/%'), { untilHead: true, quietIsFine: true });
@@ -250,9 +235,7 @@ describe('bad input that used to kill or hang the emulator', { timeout: 15_000 }
           return { status: response.status, text: await response.text() };
         })(),
       );
-    } finally {
-      await vite.close();
-    }
+    });
   });
 });
 

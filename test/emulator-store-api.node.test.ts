@@ -3,14 +3,10 @@
  * consumes as Xsolla's does; Get order follows a Pay Station order from `new` to `done` to
  * `canceled`; and the same tokens, faults and CORS apply as on the Events API.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createServer } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NO_FAULTS, startEmulator, type Emulator } from '../src/emulator';
-import { getUpdatesEmulator } from '../src/emulator/vite';
+import { withEmulatorOnVite } from './support/emulator-vite';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -321,13 +317,18 @@ describe('the Store API’s tokens, project, faults, counts and CORS', () => {
       expect(answer.headers.get('retry-after')).toBe('3');
       expect(await answer.json()).toEqual(storeError(429));
     }
+    // Injected latency delays them too (a lower bound only: load can add, never take away).
+    emulator.setFaults({ errorRate: 0, latencyMs: 150 });
+    const started = performance.now();
+    expect((await store('faulty', '/user/inventory/items')).status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
     emulator.setFaults(NO_FAULTS);
     // The failed consume took nothing.
     expect(await inventoryPage('faulty')).toEqual([expect.objectContaining({ sku: 'health_potion', quantity: 2 })]);
     await getOrder('faulty', orderId);
     const stats = await (await fetch(`${emulator.url}/__emulator/stats`)).json();
     expect(stats.storeRequests).toEqual({
-      inventory: before.inventory + 2,
+      inventory: before.inventory + 3,
       order: before.order + 2,
       consume: before.consume + 1,
       virtualCurrencyBalance: before.virtualCurrencyBalance + 1,
@@ -350,31 +351,19 @@ describe('the Store API’s tokens, project, faults, counts and CORS', () => {
   });
 
   it('is mounted on the Vite dev server’s origin by the plugin, next to /events', { timeout: 15_000 }, async () => {
-    const plugin = getUpdatesEmulator();
-    const vite = await createServer({
-      configFile: false,
-      root: mkdtempSync(join(tmpdir(), 'emulator-store-vite-')),
-      logLevel: 'silent',
-      plugins: [plugin],
-      optimizeDeps: { noDiscovery: true },
-      server: { host: '127.0.0.1', port: 0, strictPort: false, ws: false },
-    });
-    try {
-      await vite.listen();
-      const origin = vite.resolvedUrls!.local[0]!.replace(/\/$/, '');
-      const mounted = plugin.emulator()!;
+    await withEmulatorOnVite(async (origin, mounted) => {
       const { orderId } = mounted.purchase({ userId: 'vite', items: [SWORD], pending: true });
       const headers = { Authorization: `Bearer ${mounted.issueToken('vite')}` };
       const base = `${origin}/v2/project/${mounted.projectId}`;
       expect((await (await fetch(`${base}/order/${orderId}`, { headers })).json()).status).toBe('new');
       const paid = await fetch(`${origin}/__emulator/pay`, { method: 'POST', body: JSON.stringify({ orderId }) });
-      expect((await paid.json()).eventIds).toHaveLength(1);
+      const { eventIds } = await paid.json();
+      const listed = await (await fetch(`${origin}/events?project_id=${mounted.projectId}`, { headers })).json();
+      expect(listed.events.map((event: { id: number }) => event.id)).toEqual(eventIds);
       expect((await (await fetch(`${base}/user/inventory/items`, { headers })).json()).items).toEqual([
         expect.objectContaining({ sku: 'dragon_blade', virtual_item_type: 'non_consumable' }),
       ]);
       expect((await (await fetch(`${base}/order/${orderId}`, { headers })).json()).status).toBe('done');
-    } finally {
-      await vite.close();
-    }
+    });
   });
 });
