@@ -16,22 +16,25 @@ import { raceAbort } from '../schedule/delay';
 import { browserSignals } from '../schedule/signals';
 import type { TabChannel } from '../tabs/broadcast';
 import { createTransport } from '../transport/http';
+import { createStoreApi } from '../transport/store-api';
 import { bindToOnePlayer } from '../transport/player';
 import { createTokenSource, type TokenInput } from '../transport/token';
 import type { GetUpdatesClient, GetUpdatesClientOptions } from './api';
 import { createHandlerGuard, emissionsFor, type ClientEvents } from './events';
 import { readOrderId, resolveOptions } from './options';
+import { createRestorer } from './restore';
 import { closedError, createSessionOpener } from './session';
 import { createWatches } from './watch';
 
-export type { GetUpdatesClient, GetUpdatesClientOptions, InventoryApi, StorageReport } from './api';
+export type { GetUpdatesClient, GetUpdatesClientOptions, InventoryApi, RestoreOptions, RestoreReport, StorageReport } from './api';
 
 export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpdatesClient {
-  const { projectId, baseUrl, retries, cadence, retention, clock, tokenTimeoutMs } = resolveOptions(options);
+  const { projectId, baseUrl, storeUrl, autoRestore, retries, cadence, retention, clock, tokenTimeoutMs } = resolveOptions(options);
   const emitter = mitt<ClientEvents>();
   const guard = createHandlerGuard((error) => emitter.emit('error', { error, phase: 'handler' }));
   const tokens = bindToOnePlayer(createTokenSource(options.token, { clock, timeoutMs: tokenTimeoutMs }));
   const transport = createTransport({ baseUrl, projectId, tokens, http: options.http, retries });
+  const storeApi = createStoreApi({ storeUrl, projectId, tokens, http: options.http, retries });
   const lifetime = new AbortController();
   let closed = false;
   let startedByGame = false;
@@ -79,6 +82,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         signal,
       );
       await compactOnce().catch((error: unknown) => emitter.emit('error', { error, phase: 'poll' }));
+      if (autoRestore) restorer.afterDrain(lifetime.signal);
       return report;
     } catch (error) {
       if (!signal.aborted) {
@@ -89,6 +93,14 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     }
   });
   const drainShared = (signal?: AbortSignal) => (closed ? Promise.reject(closedError()) : shared.run(signal));
+
+  const restorer = createRestorer({
+    storeApi,
+    session: () => session.open(),
+    clock,
+    announce,
+    onError: (error) => emitter.emit('error', { error, phase: 'restore' }),
+  });
 
   const loop = createPollLoop({
     async drain(signal) {
@@ -193,8 +205,19 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       const stop = signal ? AbortSignal.any([signal, lifetime.signal]) : lifetime.signal;
       return typed((async () => watches.watch(readOrderId(orderId), stop))(), signal);
     },
+    restorePurchases({ signal } = {}) {
+      const stop = signal ? AbortSignal.any([signal, lifetime.signal]) : lifetime.signal;
+      return typed(
+        (async () => {
+          await raceAbort(drainShared(stop), stop); // pending events land first: fewer units to absorb later
+          return restorer.restore(stop);
+        })(),
+        signal,
+      );
+    },
     inventory: {
       balance: withStore((store, sku: string) => store.balance(sku)),
+      restored: withStore((store) => store.restored()),
       balances: withStore((store) => store.balances()),
       order: withStore((store, id: string | number) => store.order(id)),
       orders: withStore((store) => store.orders()),
