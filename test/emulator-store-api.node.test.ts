@@ -5,7 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { NO_FAULTS, startEmulator, type Emulator } from '../src/emulator';
+import { PRODUCTS } from '../demo/catalog';
+import { DEFAULT_CATALOG, NO_FAULTS, startEmulator, type Emulator } from '../src/emulator';
 import { withEmulatorOnVite } from './support/emulator-vite';
 
 let emulator: Emulator;
@@ -181,6 +182,14 @@ describe('the Player Inventory', () => {
       await custom.close();
     }
     await expect(startEmulator({ catalog: { sword: 'weapon' as 'consumable' } })).rejects.toThrow(/catalog\["sword"\]/);
+  });
+
+  it('knows every SKU the demo shop sells, with the type its shelf says', () => {
+    const skus = new Set(PRODUCTS.flatMap((product) => product.items.map((item) => item.sku)));
+    expect(Object.keys(DEFAULT_CATALOG).sort()).toEqual([...skus].sort());
+    for (const item of PRODUCTS.flatMap((product) => product.items)) {
+      if (item.type === 'virtual_currency' || item.type === 'bundle') expect(DEFAULT_CATALOG[item.sku]).toBe(item.type);
+    }
   });
 
   it('keeps orders stamped with another project out of this project’s inventory', async () => {
