@@ -11,6 +11,8 @@ import { drain, type PollReport } from '../poll/drain';
 import { createPollLoop } from '../poll/loop';
 import { createSharedDrain } from '../poll/shared-drain';
 import { createPushHint } from '../push/hint';
+import { createOrderPoll } from '../push/order-poll';
+import { createStatusReporter } from '../push/statuses';
 import type { OrderStatusUpdate } from '../push/order-status';
 import { raceAbort } from '../schedule/delay';
 import { browserSignals } from '../schedule/signals';
@@ -29,7 +31,8 @@ import { createWatches } from './watch';
 export type { GetUpdatesClient, GetUpdatesClientOptions, InventoryApi, RestoreOptions, RestoreReport, StorageReport } from './api';
 
 export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpdatesClient {
-  const { projectId, baseUrl, storeUrl, autoRestore, retries, cadence, retention, clock, tokenTimeoutMs } = resolveOptions(options);
+  const { projectId, baseUrl, storeUrl, autoRestore, getOrder, retries, cadence, retention, clock, tokenTimeoutMs } =
+    resolveOptions(options);
   const emitter = mitt<ClientEvents>();
   const guard = createHandlerGuard((error) => emitter.emit('error', { error, phase: 'handler' }));
   const tokens = bindToOnePlayer(createTokenSource(options.token, { clock, timeoutMs: tokenTimeoutMs }));
@@ -45,6 +48,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   let tokenVersion = 0;
   // The failure behind the latest drain error: what a halted loop rejects pending watches with.
   let lastFailure: unknown;
+  // When the latest drain succeeded (clock ms): Get order need not ask what it just answered.
+  let lastDrainAt: number | undefined;
 
   const session = createSessionOpener({
     ...options,
@@ -81,6 +86,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         },
         signal,
       );
+      lastDrainAt = clock.now();
       await compactOnce().catch((error: unknown) => emitter.emit('error', { error, phase: 'poll' }));
       if (autoRestore) restorer.afterDrain(lifetime.signal);
       return report;
@@ -139,19 +145,35 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         .catch(() => undefined),
   });
 
+  const reportStatus = createStatusReporter((status: OrderStatusUpdate) => {
+    emitter.emit('orderStatus', status);
+    if (status.status === 'paid' || status.status === 'done') watches.afterPaid(status.orderId);
+  });
+
   const push = createPushHint(options.orderStatus, {
     projectId,
     userId: async () => (await session.open()).userId,
     tokens,
     clock,
     wanted: () => !closed && loop.running,
-    onStatus(status: OrderStatusUpdate) {
-      emitter.emit('orderStatus', status);
-      if (status.status === 'paid' || status.status === 'done') watches.afterPaid();
-    },
+    onStatus: reportStatus,
     onLost: () => loop.wake(),
     onError: (error) => emitter.emit('error', { error, phase: 'poll' }),
   });
+
+  const orderPoll = getOrder
+    ? createOrderPoll({
+        getOrder: (orderId, signal) => storeApi.getOrder(orderId, signal),
+        clock,
+        intervalMs: cadence.watchIntervalMs,
+        backoff: cadence.errorBackoff,
+        socketCovers: () => push.covers(),
+        lastDrainAt: () => lastDrainAt,
+        onUncovered: () => loop.wake(),
+        onStatus: reportStatus,
+        onError: (error) => emitter.emit('error', { error, phase: 'order' }),
+      })
+    : undefined;
 
   const watches = createWatches({
     loop,
@@ -159,7 +181,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     clock,
     cadence,
     startedByGame: () => startedByGame,
-    pushCovers: () => push.covers(),
+    pushCovers: () => push.covers() || (orderPoll?.covers() ?? false),
+    pollStatus: (orderId, signal) => orderPoll?.watch(orderId, signal),
     onChange(listener) {
       emitter.on('changed', listener);
       return () => emitter.off('changed', listener);
