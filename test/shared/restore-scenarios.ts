@@ -50,6 +50,29 @@ export function restoreScenarios(factory: () => IDBFactory) {
     return result;
   };
 
+  describe('the schema upgrade that added restored units', () => {
+    it('opens a version 1 ledger with its balances intact, and restores into it', async () => {
+      const name = `restore-upgrade-${Date.now()}-${counter++}`;
+      const v1 = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = factory().open(name, 1);
+        request.onupgradeneeded = () =>
+          ['balances', 'orders', 'links', 'events', 'acks'].forEach((store) => request.result.createObjectStore(store));
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      await new Promise<void>((resolve) => {
+        const tx = v1.transaction('balances', 'readwrite');
+        tx.objectStore('balances').put(40, 'gold');
+        tx.oncomplete = () => resolve();
+      });
+      v1.close();
+      const { inventory } = open(name);
+      expect(await inventory.balances()).toEqual({ gold: 40 });
+      await restore(inventory, [SWORD]);
+      expect(await inventory.balances()).toEqual({ gold: 40, dragon_blade: 1 });
+    });
+  });
+
   describe('restoring non-consumables from the Player Inventory', () => {
     it('a new device restores the sword once, and neither potions nor gold', async () => {
       const { inventory } = open();
