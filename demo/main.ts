@@ -37,6 +37,10 @@ const client = createGetUpdatesClient({
   cadence: { intervalMs: 5_000 },
   // Xsolla's order-status socket in live mode; the emulator's, on the same origin, otherwise.
   orderStatus: push && (emulated ? { url: `${baseUrl.replace(/^http/, 'ws')}/connection/websocket` } : true),
+  // Non-consumables come back from Xsolla's Player Inventory after "Clear site data" or on a new
+  // device: once per session after the first drain, and on the Restore button. The emulator
+  // serves the Store API on its own origin; a live project uses Xsolla's.
+  restore: { auto: true, ...(emulated ? { storeUrl: baseUrl } : {}) },
 });
 
 // --- log ------------------------------------------------------------------------------
@@ -53,7 +57,8 @@ const describeError = (error: unknown) => (error instanceof Error ? `${error.nam
 // --- inventory and orders ----------------------------------------------------------------
 const balancesList = byId<HTMLUListElement>('balances');
 async function renderBalances() {
-  const balances = await client.inventory.balances();
+  const [balances, restored] = await Promise.all([client.inventory.balances(), client.inventory.restored()]);
+  const restoredUnits = new Map(restored.map(({ sku, quantity }) => [sku, quantity]));
   const skus = [...new Set([...Object.keys(ITEM_NAMES), ...Object.keys(balances)])];
   balancesList.replaceChildren(
     ...skus.map((sku) =>
@@ -61,6 +66,14 @@ async function renderBalances() {
         'li',
         {},
         el('span', { class: 'name' }, ITEM_NAMES[sku] ?? sku),
+        // Units that came back from the Player Inventory, not from an order this device delivered.
+        restoredUnits.has(sku)
+          ? el(
+              'span',
+              { class: 'badge restored', 'data-testid': `restored-${sku}`, title: 'restored from the Player Inventory' },
+              'restored',
+            )
+          : '',
         el('span', { class: 'qty', 'data-testid': `balance-${sku}` }, String(balances[sku] ?? 0)),
       ),
     ),
@@ -178,6 +191,21 @@ async function spend(sku: string, quantity: number) {
 byId('drink').addEventListener('click', () => void spend('health_potion', 1));
 byId('spend-gold').addEventListener('click', () => void spend('gold', 100));
 byId('poll-now').addEventListener('click', () => void client.pollNow().catch(() => undefined));
+byId('restore').addEventListener('click', async () => {
+  const button = byId<HTMLButtonElement>('restore');
+  button.disabled = true;
+  try {
+    const { restored, revoked, skipped } = await client.restorePurchases();
+    log(
+      'restore',
+      `restored ${describeItems(restored) || 'nothing'}; revoked ${describeItems(revoked) || 'nothing'}; ${skipped.length} skipped`,
+    );
+  } catch {
+    // logged by the error handler (phase restore); nothing was changed
+  } finally {
+    button.disabled = false;
+  }
+});
 
 // --- faults -------------------------------------------------------------------------------
 const faultInputs = [...document.querySelectorAll<HTMLInputElement>('input[data-fault]')];
@@ -225,15 +253,23 @@ client.on('status', (event) => {
   byId('status-pill').dataset.state = event.status;
   byId('status-pill').title = 'nextPollInMs' in event ? `next poll in ${Math.round(event.nextPollInMs / 100) / 10} s` : '';
 });
-client.on('orderStatus', ({ orderId, status }) => {
+client.on('orderStatus', ({ orderId, status, source }) => {
   pushed.set(orderId, status);
-  const logStatus = () => log('orderStatus', `order #${orderId} is ${status} (WebSocket)`);
+  const logStatus = () => log('orderStatus', `order #${orderId} is ${status} (${source === 'socket' ? 'WebSocket' : 'Get order'})`);
   if (purchasesInFlight > 0) heldStatuses.push(logStatus);
   else logStatus();
   void renderOrders();
 });
 client.on('granted', ({ orderId, items }) => log('granted', `order #${orderId}: ${describeItems(items)}`));
-client.on('revoked', ({ orderId, items }) => log('revoked', `order #${orderId}: ${describeItems(items)}`));
+client.on('revoked', (event) =>
+  log(
+    'revoked',
+    event.source === 'restore'
+      ? `restored ${describeItems(event.items)}: no longer in the Player Inventory`
+      : `order #${event.orderId}: ${describeItems(event.items)}`,
+  ),
+);
+client.on('restored', (line) => log('restored', `${describeItems([line])} from the Player Inventory`));
 client.on('partialRefund', ({ orderId, transactionId }) => log('partialRefund', `order #${orderId ?? transactionId}`));
 client.on('ignored', ({ eventId, reason, detail }) => log('ignored', `event ${eventId ?? '?'}: ${reason}${detail ? ` (${detail})` : ''}`));
 client.on('error', ({ error, phase }) => log('error', `${phase}: ${describeError(error)}`));

@@ -34,7 +34,18 @@ export class HttpError extends GetUpdatesError {
   }
 }
 
-/** The server answered 2xx with a body that is not what the Events API returns. */
+/** Get order answered 404: Xsolla knows no order with this id for this player (`status` 404). */
+export class OrderNotFoundError extends HttpError {
+  override name = 'OrderNotFoundError';
+  constructor(
+    message: string,
+    readonly orderId: string,
+  ) {
+    super(message, { status: 404, retryable: false });
+  }
+}
+
+/** The server answered 2xx with a body that is not what the Xsolla API returns (not JSON, a missing list, an unknown item type). */
 export class ProtocolError extends GetUpdatesError {
   override name = 'ProtocolError';
 }

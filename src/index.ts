@@ -1,6 +1,6 @@
 /** xsolla-getupdates: the public surface. */
 export { createGetUpdatesClient } from './client/client';
-export type { GetUpdatesClient, GetUpdatesClientOptions, InventoryApi, StorageReport } from './client/api';
+export type { GetUpdatesClient, GetUpdatesClientOptions, InventoryApi, RestoreOptions, RestoreReport, StorageReport } from './client/api';
 export type {
   ClientEvents,
   ClientStatus,
@@ -8,6 +8,8 @@ export type {
   IgnoredEvent,
   IgnoredReason,
   PartialRefundEvent,
+  RestoredEvent,
+  RestoreRevokedEvent,
   RevokedEvent,
   StatusEvent,
 } from './client/events';
@@ -25,6 +27,7 @@ export {
   HttpError,
   InsufficientBalanceError,
   InvalidArgumentError,
+  OrderNotFoundError,
   ProtocolError,
   StorageError,
   StorageFullError,
@@ -40,4 +43,7 @@ export { realClock, type Clock } from './schedule/clock';
 export { XSOLLA_ORDER_STATUS_URL, type OrderStatusOptions, type OrderStatusUpdate } from './push/order-status';
 export type { EventOutcome, EventRecord, Order } from './ledger/records';
 export { DEFAULT_BASE_URL } from './transport/http';
+export { DEFAULT_STORE_URL } from './transport/store-api';
+export type { RestoreLine } from './ledger/restored';
+export type { RestoreSkipReason, SkippedItem } from './restore/plan';
 export type { TokenInput } from './transport/token';

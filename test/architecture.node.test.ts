@@ -30,9 +30,10 @@ const IO_PACKAGES = ['axios', 'p-retry', 'idb-keyval', 'mitt', 'centrifuge', 'ws
 
 const rules: Array<[string, (edge: { folder: string; target: string }) => boolean]> = [
   [
-    'events/ and ledger/ import nothing that does I/O',
+    'events/, ledger/ and restore/ import nothing that does I/O',
     ({ folder, target }) =>
-      ['events', 'ledger'].includes(folder) && (into(target, ...IO_FOLDERS) || IO_PACKAGES.includes(target) || target.startsWith('node:')),
+      ['events', 'ledger', 'restore'].includes(folder) &&
+      (into(target, ...IO_FOLDERS) || IO_PACKAGES.includes(target) || target.startsWith('node:')),
   ],
   ['store/ does not import transport/', ({ folder, target }) => folder === 'store' && into(target, 'transport')],
   ['schedule/ imports neither transport/ nor store/', ({ folder, target }) => folder === 'schedule' && into(target, 'transport', 'store')],

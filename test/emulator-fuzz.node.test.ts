@@ -3,16 +3,12 @@
  * or an open WebSocket, it answers with an error (or closes that one connection) and goes on
  * serving the next purchase.
  */
-import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NO_FAULTS, startEmulator, type Emulator } from '../src/emulator';
-import { getUpdatesEmulator } from '../src/emulator/vite';
+import { withEmulatorOnVite } from './support/emulator-vite';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -22,12 +18,20 @@ afterAll(() => emulator.close());
 
 /** Every request must be answered well within this. */
 const ANSWER_WITHIN_MS = 3000;
+const STORE = '/v2/project/308077';
 const ROUTES = [
   ['GET', '/events'],
   ['POST', '/events/1/processed'],
+  ['GET', `${STORE}/user/inventory/items`],
+  ['POST', `${STORE}/user/inventory/item/consume`],
+  ['GET', `${STORE}/user/virtual_currency_balance`],
+  ['GET', `${STORE}/order/1`],
   ['POST', '/__emulator/token'],
   ['POST', '/__emulator/purchase'],
+  ['POST', '/__emulator/pay'],
   ['POST', '/__emulator/refund'],
+  ['POST', '/__emulator/inventory'],
+  ['GET', '/__emulator/inventory'],
   ['POST', '/__emulator/push'],
   ['POST', '/__emulator/events'],
   ['POST', '/__emulator/faults'],
@@ -53,8 +57,11 @@ const WRONG_TYPES: unknown[] = [
 ];
 const ADMIN_FIELDS: Record<string, string[]> = {
   '/__emulator/token': ['userId', 'expiresInS'],
-  '/__emulator/purchase': ['userId', 'items', 'mode', 'projectId'],
+  '/__emulator/purchase': ['userId', 'items', 'mode', 'projectId', 'pending'],
+  '/__emulator/pay': ['orderId'],
   '/__emulator/refund': ['orderId'],
+  '/__emulator/inventory': ['userId', 'items'],
+  [`${STORE}/user/inventory/item/consume`]: ['sku', 'quantity', 'instance_id'],
   '/__emulator/push': ['down'],
   '/__emulator/events': ['userId', 'data'],
   '/__emulator/faults': [
@@ -72,7 +79,10 @@ const ADMIN_FIELDS: Record<string, string[]> = {
 const validBody: Record<string, Record<string, unknown>> = {
   '/__emulator/token': { userId: 'fuzz' },
   '/__emulator/purchase': { userId: 'fuzz', items: [{ sku: 'gold', quantity: 1 }] },
+  '/__emulator/pay': { orderId: 1 },
   '/__emulator/refund': { orderId: 1 },
+  '/__emulator/inventory': { userId: 'fuzz', items: [] },
+  [`${STORE}/user/inventory/item/consume`]: { sku: 'health_potion', quantity: 1 },
   '/__emulator/push': { down: false },
   '/__emulator/events': { userId: 'fuzz', data: {} },
   '/__emulator/faults': {},
@@ -81,15 +91,22 @@ const validBody: Record<string, Record<string, unknown>> = {
 async function request(method: string, path: string, init: { body?: BodyInit; headers?: Record<string, string> } = {}) {
   const response = await fetch(`${emulator.url}${path}`, { method, ...init, signal: AbortSignal.timeout(ANSWER_WITHIN_MS) });
   const text = await response.text();
-  return { status: response.status, text };
+  return { status: response.status, text, path };
 }
 
-/** An error answer has the shape Xsolla uses: `{error: {code: "<status>", description}}`. */
-function expectWellFormed({ status, text }: { status: number; text: string }) {
+/**
+ * An error answer has the shape Xsolla uses: `{error: {code: "<status>", description}}` on the
+ * Events API and the admin endpoints, `{statusCode, errorCode, errorMessage}` on the Store API.
+ */
+function expectWellFormed({ status, text, path = '' }: { status: number; text: string; path?: string }) {
   expect(status).toBeLessThan(600);
   expect(status, `an internal error: ${text}`).not.toBe(500);
   if (status < 400) return;
-  expect(JSON.parse(text)).toEqual({ error: { code: String(status), description: expect.any(String) } });
+  expect(JSON.parse(text)).toEqual(
+    path.startsWith('/v2/project/')
+      ? { statusCode: status, errorCode: expect.any(Number), errorMessage: expect.any(String) }
+      : { error: { code: String(status), description: expect.any(String) } },
+  );
 }
 
 /**
@@ -201,22 +218,11 @@ describe('bad input that used to kill or hang the emulator', { timeout: 15_000 }
     ).toThrow(/JSON/);
     const token = emulator.issueToken('unserialisable');
     const listed = await request('GET', `/events?project_id=${emulator.projectId}`, { headers: { Authorization: `Bearer ${token}` } });
-    expect(listed).toEqual({ status: 200, text: '{"events":[]}' });
+    expect(listed).toMatchObject({ status: 200, text: '{"events":[]}' });
   });
 
   it('the Vite plugin survives an upgrade request for "//", so `npm run demo` keeps running', async () => {
-    const plugin = getUpdatesEmulator();
-    const vite: ViteDevServer = await createServer({
-      configFile: false,
-      root: mkdtempSync(join(tmpdir(), 'emulator-vite-')),
-      logLevel: 'silent',
-      plugins: [plugin],
-      optimizeDeps: { noDiscovery: true },
-      server: { host: '127.0.0.1', port: 0, strictPort: false, ws: false },
-    });
-    try {
-      await vite.listen();
-      const url = vite.resolvedUrls!.local[0]!.replace(/\/$/, '');
+    await withEmulatorOnVite(async (url) => {
       // Vite may or may not answer a foreign upgrade; it must not take the process down.
       await rawExchange(portOf(url), upgrade('//'), { untilHead: true, quietIsFine: true });
       await rawExchange(portOf(url), upgrade('/%'), { untilHead: true, quietIsFine: true });
@@ -229,9 +235,7 @@ describe('bad input that used to kill or hang the emulator', { timeout: 15_000 }
           return { status: response.status, text: await response.text() };
         })(),
       );
-    } finally {
-      await vite.close();
-    }
+    });
   });
 });
 
@@ -252,10 +256,13 @@ describe('fuzzing every endpoint', { timeout: 20_000 }, () => {
       }),
       { numRuns: 60 },
     );
+    // Owned, so a consume with wrong field types gets past "not owned" to every check.
+    emulator.purchase({ userId: 'fuzz', items: [{ sku: 'health_potion', quantity: 1000 }] });
+    const authorised = { Authorization: `Bearer ${emulator.issueToken('fuzz')}` };
     for (const [path, fields] of Object.entries(ADMIN_FIELDS)) {
       for (const field of fields) {
         for (const value of WRONG_TYPES) {
-          const answer = await request('POST', path, { body: JSON.stringify({ ...validBody[path], [field]: value }) });
+          const answer = await request('POST', path, { body: JSON.stringify({ ...validBody[path], [field]: value }), headers: authorised });
           expectWellFormed(answer);
         }
       }
@@ -302,6 +309,14 @@ describe('fuzzing every endpoint', { timeout: 20_000 }, () => {
         await request('GET', `/events?project_id=${emulator.projectId}&${query}`, { headers: { Authorization: `Bearer ${token}` } }),
       );
     }
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }), async (query, orderId) => {
+        const headers = { Authorization: `Bearer ${token}` };
+        expectWellFormed(await request('GET', `${STORE}/user/inventory/items?${encodeURI(query)}`, { headers }));
+        expectWellFormed(await request('GET', `${STORE}/order/${encodeURIComponent(orderId) || '0'}`, { headers }));
+      }),
+      { numRuns: 40 },
+    );
     // Past Node's header limit: the server refuses it itself, with an answer.
     expect(statusLine(await rawExchange(port, `GET /events HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(40_000)}\r\n\r\n`))).toMatch(
       /^HTTP\/1\.1 431 /,

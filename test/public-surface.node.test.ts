@@ -10,10 +10,12 @@ describe('the public surface', () => {
       'DEFAULT_BASE_URL',
       'DEFAULT_CADENCE',
       'DEFAULT_RETENTION',
+      'DEFAULT_STORE_URL',
       'GetUpdatesError',
       'HttpError',
       'InsufficientBalanceError',
       'InvalidArgumentError',
+      'OrderNotFoundError',
       'ProtocolError',
       'StorageError',
       'StorageFullError',
@@ -29,6 +31,7 @@ describe('the public surface', () => {
   it('exports exactly these runtime names from xsolla-getupdates/emulator', () => {
     expect(Object.keys(emulator).sort()).toMatchInlineSnapshot(`
       [
+        "DEFAULT_CATALOG",
         "NO_FAULTS",
         "getUpdatesEmulator",
         "paidEventData",

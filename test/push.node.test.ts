@@ -56,7 +56,7 @@ describe('order statuses over WebSocket', () => {
     await vi.waitFor(() => expect(p.statuses.map(({ status }) => status)).toEqual(['new', 'paid', 'done']));
     expect(p.statuses.every((status) => status.orderId === String(orderId))).toBe(true);
     emulator.refund(orderId);
-    await vi.waitFor(() => expect(p.statuses.at(-1)).toEqual({ orderId: String(orderId), status: 'canceled' }));
+    await vi.waitFor(() => expect(p.statuses.at(-1)).toEqual({ orderId: String(orderId), status: 'canceled', source: 'socket' }));
   });
 
   it('a paid status drains at once, while polling stays at its slow cadence', async () => {

@@ -2,6 +2,8 @@
 import type { AxiosInstance } from 'axios';
 import type { Handler } from 'mitt';
 import type { Order } from '../ledger/records';
+import type { RestoreLine } from '../ledger/restored';
+import type { SkippedItem } from '../restore/plan';
 import type { Retention } from '../ledger/retention';
 import type { PollReport } from '../poll/drain';
 import type { OrderStatusOptions } from '../push/order-status';
@@ -46,6 +48,30 @@ export interface GetUpdatesClientOptions {
    * `true` for Xsolla's URL; `{ url }` for the emulator's.
    */
   orderStatus?: boolean | OrderStatusOptions;
+  /**
+   * Restore non-consumables from Xsolla's Player Inventory (see `restorePurchases`). `storeUrl`:
+   * the Store API, `https://store.xsolla.com/api` by default (the emulator's URL in development);
+   * `auto`: restore once per session, after the first successful drain. Setting it also lets a
+   * watched order be short-polled with Get order while the order-status socket is off or quiet.
+   */
+  restore?: RestoreOptions;
+}
+
+export interface RestoreOptions {
+  storeUrl?: string;
+  auto?: boolean;
+}
+
+/** What one restore did. Restore is a read of Xsolla's inventory: it never acks anything. */
+export interface RestoreReport {
+  /** Units granted because the inventory lists them and the ledger did not hold them. */
+  restored: RestoreLine[];
+  /** Restored units taken back because the inventory no longer lists them. */
+  revoked: RestoreLine[];
+  /** Inventory rows (or SKUs) left alone, and why. */
+  skipped: SkippedItem[];
+  /** Inventory pages read. */
+  pages: number;
 }
 
 /** What `storage()` reports: whether the browser promised to keep the data, and how full it is. */
@@ -71,6 +97,12 @@ export interface GetUpdatesClient {
    * for the watch alone. Rejects when the loop pauses for auth or storage, or on `close()`.
    */
   watchOrder(orderId: string | number, options?: { signal?: AbortSignal }): Promise<Order>;
+  /**
+   * Drains, then restores non-consumables from Xsolla's Player Inventory, exactly once with the
+   * ledger (README, "Restore"). A failure (HTTP, a response that is not an inventory, an unknown
+   * item type) changes nothing, emits `error` (phase `restore`) and rejects.
+   */
+  restorePurchases(options?: { signal?: AbortSignal }): Promise<RestoreReport>;
   readonly inventory: InventoryApi;
   /** Whether the browser promised to keep this origin's storage, and how full it is. */
   storage(): Promise<StorageReport>;

@@ -11,27 +11,33 @@ import { drain, type PollReport } from '../poll/drain';
 import { createPollLoop } from '../poll/loop';
 import { createSharedDrain } from '../poll/shared-drain';
 import { createPushHint } from '../push/hint';
+import { createOrderPoll } from '../push/order-poll';
+import { createStatusReporter } from '../push/statuses';
 import type { OrderStatusUpdate } from '../push/order-status';
 import { raceAbort } from '../schedule/delay';
 import { browserSignals } from '../schedule/signals';
 import type { TabChannel } from '../tabs/broadcast';
 import { createTransport } from '../transport/http';
+import { createStoreApi } from '../transport/store-api';
 import { bindToOnePlayer } from '../transport/player';
 import { createTokenSource, type TokenInput } from '../transport/token';
 import type { GetUpdatesClient, GetUpdatesClientOptions } from './api';
 import { createHandlerGuard, emissionsFor, type ClientEvents } from './events';
 import { readOrderId, resolveOptions } from './options';
+import { createRestorer } from './restore';
 import { closedError, createSessionOpener } from './session';
 import { createWatches } from './watch';
 
-export type { GetUpdatesClient, GetUpdatesClientOptions, InventoryApi, StorageReport } from './api';
+export type { GetUpdatesClient, GetUpdatesClientOptions, InventoryApi, RestoreOptions, RestoreReport, StorageReport } from './api';
 
 export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpdatesClient {
-  const { projectId, baseUrl, retries, cadence, retention, clock, tokenTimeoutMs } = resolveOptions(options);
+  const { projectId, baseUrl, storeUrl, autoRestore, getOrder, retries, cadence, retention, clock, tokenTimeoutMs } =
+    resolveOptions(options);
   const emitter = mitt<ClientEvents>();
   const guard = createHandlerGuard((error) => emitter.emit('error', { error, phase: 'handler' }));
   const tokens = bindToOnePlayer(createTokenSource(options.token, { clock, timeoutMs: tokenTimeoutMs }));
   const transport = createTransport({ baseUrl, projectId, tokens, http: options.http, retries });
+  const storeApi = createStoreApi({ storeUrl, projectId, tokens, http: options.http, retries });
   const lifetime = new AbortController();
   let closed = false;
   let startedByGame = false;
@@ -42,6 +48,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   let tokenVersion = 0;
   // The failure behind the latest drain error: what a halted loop rejects pending watches with.
   let lastFailure: unknown;
+  // When the latest drain succeeded (clock ms): Get order need not ask what it just answered.
+  let lastDrainAt: number | undefined;
 
   const session = createSessionOpener({
     ...options,
@@ -78,7 +86,9 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         },
         signal,
       );
+      lastDrainAt = clock.now();
       await compactOnce().catch((error: unknown) => emitter.emit('error', { error, phase: 'poll' }));
+      if (autoRestore) restorer.afterDrain(lifetime.signal);
       return report;
     } catch (error) {
       if (!signal.aborted) {
@@ -89,6 +99,14 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     }
   });
   const drainShared = (signal?: AbortSignal) => (closed ? Promise.reject(closedError()) : shared.run(signal));
+
+  const restorer = createRestorer({
+    storeApi,
+    session: () => session.open(),
+    clock,
+    announce,
+    onError: (error) => emitter.emit('error', { error, phase: 'restore' }),
+  });
 
   const loop = createPollLoop({
     async drain(signal) {
@@ -127,19 +145,35 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         .catch(() => undefined),
   });
 
+  const reportStatus = createStatusReporter((status: OrderStatusUpdate) => {
+    emitter.emit('orderStatus', status);
+    if (status.status === 'paid' || status.status === 'done') watches.afterPaid(status.orderId);
+  });
+
   const push = createPushHint(options.orderStatus, {
     projectId,
     userId: async () => (await session.open()).userId,
     tokens,
     clock,
     wanted: () => !closed && loop.running,
-    onStatus(status: OrderStatusUpdate) {
-      emitter.emit('orderStatus', status);
-      if (status.status === 'paid' || status.status === 'done') watches.afterPaid();
-    },
+    onStatus: reportStatus,
     onLost: () => loop.wake(),
     onError: (error) => emitter.emit('error', { error, phase: 'poll' }),
   });
+
+  const orderPoll = getOrder
+    ? createOrderPoll({
+        getOrder: (orderId, signal) => storeApi.getOrder(orderId, signal),
+        clock,
+        intervalMs: cadence.watchIntervalMs,
+        backoff: cadence.errorBackoff,
+        socketCovers: () => push.covers(),
+        lastDrainAt: () => lastDrainAt,
+        onUncovered: () => loop.wake(),
+        onStatus: reportStatus,
+        onError: (error) => emitter.emit('error', { error, phase: 'order' }),
+      })
+    : undefined;
 
   const watches = createWatches({
     loop,
@@ -147,7 +181,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     clock,
     cadence,
     startedByGame: () => startedByGame,
-    pushCovers: () => push.covers(),
+    pushCovers: () => push.covers() || (orderPoll?.covers() ?? false),
+    pollStatus: (orderId, signal) => orderPoll?.watch(orderId, signal),
     onChange(listener) {
       emitter.on('changed', listener);
       return () => emitter.off('changed', listener);
@@ -193,8 +228,19 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       const stop = signal ? AbortSignal.any([signal, lifetime.signal]) : lifetime.signal;
       return typed((async () => watches.watch(readOrderId(orderId), stop))(), signal);
     },
+    restorePurchases({ signal } = {}) {
+      const stop = signal ? AbortSignal.any([signal, lifetime.signal]) : lifetime.signal;
+      return typed(
+        (async () => {
+          await raceAbort(drainShared(stop), stop); // pending events land first: fewer units to absorb later
+          return restorer.restore(stop);
+        })(),
+        signal,
+      );
+    },
     inventory: {
       balance: withStore((store, sku: string) => store.balance(sku)),
+      restored: withStore((store) => store.restored()),
       balances: withStore((store) => store.balances()),
       order: withStore((store, id: string | number) => store.order(id)),
       orders: withStore((store) => store.orders()),

@@ -4,6 +4,7 @@ import type { GrantLine, QuarantineReason } from '../events/plan';
 import type { LoopStatus } from '../poll/loop';
 import type { OrderStatusUpdate } from '../push/order-status';
 import type { AppliedEvent } from '../ledger/records';
+import type { RestoreLine } from '../ledger/restored';
 import type { Emission } from '../tabs/broadcast';
 
 export interface GrantedEvent {
@@ -11,14 +12,40 @@ export interface GrantedEvent {
   orderId?: string;
   transactionId?: string;
   items: GrantLine[];
+  /**
+   * Units of these items the player already had from a restore: this order took them over, so
+   * the balances grew only by the rest. Absent when nothing was restored.
+   */
+  alreadyRestored?: RestoreLine[];
 }
 
+/** A refund or cancel event took back what its order had granted. */
 export interface RevokedEvent {
+  source: 'event';
   eventId: number;
   orderId?: string;
   transactionId?: string;
   /** What the order had granted and this event took back. */
   items: GrantLine[];
+}
+
+/** A restore took back restored units that the Player Inventory no longer lists (refunded elsewhere). */
+export interface RestoreRevokedEvent {
+  source: 'restore';
+  sku: string;
+  quantity: number;
+  /** The same units as a line, so a handler that reads `items` serves both kinds. */
+  items: RestoreLine[];
+  /** A restore names no event or order; present so that one handler can destructure both kinds. */
+  eventId?: undefined;
+  orderId?: undefined;
+  transactionId?: undefined;
+}
+
+/** A restore granted units of a non-consumable that the Player Inventory lists and the ledger did not hold. */
+export interface RestoredEvent {
+  sku: string;
+  quantity: number;
 }
 
 export interface PartialRefundEvent {
@@ -51,20 +78,24 @@ export type ClientStatus = LoopStatus['status'];
 
 export type ClientEvents = {
   granted: GrantedEvent;
-  revoked: RevokedEvent;
+  revoked: RevokedEvent | RestoreRevokedEvent;
+  restored: RestoredEvent;
   partialRefund: PartialRefundEvent;
   ignored: IgnoredEvent;
-  /** `handler`: one of the game's own event handlers threw (the library carried on). */
-  error: { error: unknown; phase: 'poll' | 'ack' | 'handler' };
+  /**
+   * `handler`: one of the game's own event handlers threw (the library carried on); `restore`: a
+   * restore failed (nothing of it was applied); `order`: Get order failed for a watched order.
+   */
+  error: { error: unknown; phase: 'poll' | 'ack' | 'handler' | 'restore' | 'order' };
   status: StatusEvent;
-  /** Xsolla's order-status channel reported a status (with the `orderStatus` option). */
+  /** A watched order's status, from the order-status socket or from Get order (each status once). */
   orderStatus: OrderStatusUpdate;
-  /** Balances changed: by this tab's drain or `consume()`, or by another tab of the same player. */
-  changed: { skus: string[]; source: 'poll' | 'consume' | 'other-tab' };
+  /** Balances changed: by this tab's drain, `consume()` or restore, or by another tab of the same player. */
+  changed: { skus: string[]; source: 'poll' | 'consume' | 'restore' | 'other-tab' };
 };
 
 /** The notifications every tab of the player hears, whichever tab committed the change. */
-export type SharedEvents = Pick<ClientEvents, 'granted' | 'revoked' | 'partialRefund' | 'changed'>;
+export type SharedEvents = Pick<ClientEvents, 'granted' | 'revoked' | 'restored' | 'partialRefund' | 'changed'>;
 
 const isOptionalId = (value: unknown) => value === undefined || typeof value === 'string';
 const hasEventIds = (payload: unknown) =>
@@ -72,16 +103,22 @@ const hasEventIds = (payload: unknown) =>
   isOptionalId(field(payload, 'orderId')) &&
   isOptionalId(field(payload, 'transactionId'));
 const isGrantLine = (line: unknown) => isValidSku(field(line, 'sku')) && isValidQuantity(field(line, 'quantity'));
-const hasItems = (payload: unknown) => {
-  const items = field(payload, 'items');
-  return Array.isArray(items) && items.every(isGrantLine);
+const hasLines = (payload: unknown, key: string) => {
+  const lines = field(payload, key);
+  return Array.isArray(lines) && lines.every(isGrantLine);
 };
-const CHANGE_SOURCES: ReadonlySet<unknown> = new Set(['poll', 'consume', 'other-tab']);
+const hasItems = (payload: unknown) => hasLines(payload, 'items');
+const CHANGE_SOURCES: ReadonlySet<unknown> = new Set(['poll', 'consume', 'restore', 'other-tab']);
 
 /** What a payload from another tab must look like before this tab fires it. */
 export const SHARED_EVENT_SHAPES: { [K in keyof SharedEvents]: (payload: unknown) => boolean } = {
-  granted: (payload) => hasEventIds(payload) && hasItems(payload),
-  revoked: (payload) => hasEventIds(payload) && hasItems(payload),
+  granted: (payload) =>
+    hasEventIds(payload) && hasItems(payload) && (field(payload, 'alreadyRestored') === undefined || hasLines(payload, 'alreadyRestored')),
+  revoked: (payload) =>
+    field(payload, 'source') === 'restore'
+      ? isGrantLine(payload) && hasItems(payload) && field(payload, 'eventId') === undefined
+      : field(payload, 'source') === 'event' && hasEventIds(payload) && hasItems(payload),
+  restored: isGrantLine,
   partialRefund: (payload) => isRecord(payload) && hasEventIds(payload),
   changed: (payload) => {
     const skus = field(payload, 'skus');
@@ -98,10 +135,13 @@ export function emissionsFor(applied: readonly AppliedEvent[]): Array<Emission<C
     const ids = { eventId: event.id, ...orderIds(event) };
     switch (event.outcome) {
       case 'granted':
-        emissions.push(['granted', { ...ids, items: event.order?.items ?? [] }]);
+        emissions.push([
+          'granted',
+          { ...ids, items: event.order?.items ?? [], ...(event.absorbed ? { alreadyRestored: event.absorbed } : {}) },
+        ]);
         break;
       case 'revoked':
-        emissions.push(['revoked', { ...ids, items: event.order?.items ?? [] }]);
+        emissions.push(['revoked', { source: 'event', ...ids, items: event.order?.items ?? [] }]);
         break;
       case 'partialRefund':
         emissions.push(['partialRefund', { ...ids, data: event.record?.data }]);
@@ -140,6 +180,26 @@ export function emissionsFor(applied: readonly AppliedEvent[]): Array<Emission<C
     }
   }
   if (changed.size > 0) emissions.push(['changed', { skus: [...changed], source: 'poll' }]);
+  return emissions;
+}
+
+/** The events one committed restore fires: `restored` and `revoked` per SKU, then `changed`. */
+export function restoreEmissions({
+  restored,
+  revoked,
+}: {
+  restored: RestoreLine[];
+  revoked: RestoreLine[];
+}): Array<Emission<ClientEvents>> {
+  const emissions: Array<Emission<ClientEvents>> = [
+    ...restored.map(({ sku, quantity }): Emission<ClientEvents> => ['restored', { sku, quantity }]),
+    ...revoked.map(({ sku, quantity }): Emission<ClientEvents> => [
+      'revoked',
+      { source: 'restore', sku, quantity, items: [{ sku, quantity }] },
+    ]),
+  ];
+  const skus = [...new Set([...restored, ...revoked].map(({ sku }) => sku))];
+  if (skus.length > 0) emissions.push(['changed', { skus, source: 'restore' }]);
   return emissions;
 }
 

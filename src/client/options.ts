@@ -9,6 +9,7 @@ import { DEFAULT_RETENTION, type Retention } from '../ledger/retention';
 import { readDelay, resolveCadence, type Cadence } from '../schedule/cadence';
 import { realClock, type Clock } from '../schedule/clock';
 import { DEFAULT_BASE_URL } from '../transport/http';
+import { DEFAULT_STORE_URL } from '../transport/store-api';
 import { DEFAULT_TOKEN_TIMEOUT_MS } from '../transport/token';
 import type { GetUpdatesClientOptions } from './client';
 
@@ -20,6 +21,16 @@ export interface ResolvedOptions {
   retention: Retention;
   clock: Clock;
   tokenTimeoutMs: number;
+  /** The Store API (restore, Get order). */
+  storeUrl: string;
+  /** Restore once per session after the first successful drain. */
+  autoRestore: boolean;
+  /**
+   * Whether watched orders may be short-polled with Get order: the game uses the Store API
+   * (`restore`) or the order-status socket (whose fallback Get order is). A game that asked for
+   * neither never hears from store.xsolla.com.
+   */
+  getOrder: boolean;
 }
 
 /** More retries than this only delay the backoff the loop would apply anyway. */
@@ -55,10 +66,15 @@ export function resolveOptions(options: GetUpdatesClientOptions): ResolvedOption
   if (options.locks !== undefined && options.locks !== null && typeof options.locks.request !== 'function') {
     throw new InvalidArgumentError('locks must be a LockManager or null');
   }
+  optional(options.restore, 'restore', isObject, 'an object ({ storeUrl?, auto? })');
+  optional(options.restore?.auto, 'restore.auto', (value) => typeof value === 'boolean', 'true or false');
   const retention = { ...DEFAULT_RETENTION, ...options.retention };
   return {
     projectId: readProjectId(options.projectId),
-    baseUrl: readBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL),
+    baseUrl: readApiUrl('baseUrl', options.baseUrl ?? DEFAULT_BASE_URL, DEFAULT_BASE_URL),
+    storeUrl: readApiUrl('restore.storeUrl', options.restore?.storeUrl ?? DEFAULT_STORE_URL, DEFAULT_STORE_URL),
+    autoRestore: options.restore?.auto ?? false,
+    getOrder: options.restore !== undefined || Boolean(options.orderStatus),
     retries: options.retries ?? 3,
     cadence: resolveCadence(options.cadence),
     retention: {
@@ -98,7 +114,7 @@ function readProjectId(value: unknown): string {
 }
 
 /** An absolute http(s) URL with no query or fragment: paths are appended to it. */
-function readBaseUrl(value: unknown): string {
+function readApiUrl(name: string, value: unknown, example: string): string {
   let url: URL | undefined;
   try {
     url = typeof value === 'string' ? new URL(value) : undefined;
@@ -106,12 +122,12 @@ function readBaseUrl(value: unknown): string {
     // reported below
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.host) {
-    throw new InvalidArgumentError(`baseUrl must be an absolute http(s) URL such as ${DEFAULT_BASE_URL}`);
+    throw new InvalidArgumentError(`${name} must be an absolute http(s) URL such as ${example}`);
   }
   if (url.search !== '' || url.hash !== '' || (value as string).includes('?') || (value as string).includes('#')) {
-    throw new InvalidArgumentError('baseUrl must not have a query or a fragment: the library adds its own parameters');
+    throw new InvalidArgumentError(`${name} must not have a query or a fragment: the library adds its own parameters`);
   }
-  if (url.username !== '' || url.password !== '') throw new InvalidArgumentError('baseUrl must not carry credentials');
+  if (url.username !== '' || url.password !== '') throw new InvalidArgumentError(`${name} must not carry credentials`);
   return value as string;
 }
 

@@ -27,8 +27,10 @@ export interface WatchDeps {
   cadence: Cadence;
   /** Whether the game started the loop (then a watch never stops it). */
   startedByGame(): boolean;
-  /** A healthy order-status channel: local watches need no fast polling. */
+  /** The order-status socket, or Get order polling, tells when watched orders are paid: no fast polling needed. */
   pushCovers(): boolean;
+  /** Asks for the order's statuses (Get order short polling) until `signal` aborts. */
+  pollStatus(orderId: string, signal: AbortSignal): void;
   /** Subscribes to committed balance changes (here or in another tab); returns the unsubscribe. */
   onChange(listener: () => void): () => void;
   /** A drain now, shared with any in flight. */
@@ -53,13 +55,18 @@ export function createWatches(deps: WatchDeps) {
   }
 
   /** A `paid`/`done` status: drain now here, or have the polling tab do it. */
-  function afterPaid() {
-    hurryUntil = Math.max(hurryUntil, clock.now() + AFTER_PAID_MS);
+  function afterPaid(orderId: string) {
+    const before = hurryUntil;
+    const hurry = Math.max(hurryUntil, clock.now() + AFTER_PAID_MS);
+    hurryUntil = hurry;
     void deps
       .session()
-      .then(async ({ tabs, election }) => {
-        if (!loop.leading && (await election.otherLeads())) tabs.hintWatch(clock.now() + WATCH_HINT_MS);
-        else await deps.drain();
+      .then(async ({ store, tabs, election }) => {
+        if (!loop.leading && (await election.otherLeads())) return tabs.hintWatch(clock.now() + WATCH_HINT_MS);
+        await deps.drain();
+        // The drain delivered it: no late event to hurry for (unless something else asked meanwhile).
+        const order = await store.order(orderId);
+        if (order && SETTLED.has(order.status) && hurryUntil === hurry) hurryUntil = before;
       })
       .catch(() => undefined); // reported through the error event by the drain
   }
@@ -67,7 +74,9 @@ export function createWatches(deps: WatchDeps) {
   async function watch(orderId: string, signal: AbortSignal): Promise<Order> {
     const stop = AbortSignal.any([signal, halted.signal]);
     const { store, tabs } = await raceAbort(deps.session(), stop);
+    const ended = new AbortController();
     watchers++;
+    deps.pollStatus(orderId, AbortSignal.any([stop, ended.signal]));
     loop.wake(); // a running loop switches to the watch cadence now
     try {
       for (;;) {
@@ -75,10 +84,11 @@ export function createWatches(deps: WatchDeps) {
         const order = await store.order(orderId);
         if (order && SETTLED.has(order.status)) return order;
         if (!loop.running) loop.start(); // watch-only: the game did not start it, or stopped it
-        if (!loop.leading) tabs.hintWatch(clock.now() + WATCH_HINT_MS);
+        if (!loop.leading && !deps.pushCovers()) tabs.hintWatch(clock.now() + WATCH_HINT_MS);
         await nextChange(cadence.watchIntervalMs, stop);
       }
     } finally {
+      ended.abort(); // Get order polling ends with the watch
       watchers--;
       if (watchers === 0 && !deps.startedByGame()) loop.stop();
     }

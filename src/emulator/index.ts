@@ -1,6 +1,8 @@
 /** xsolla-getupdates/emulator: the local GetUpdates server (Node only). */
 export { startEmulator, type Emulator, type EmulatorOptions } from './server';
 export { NO_FAULTS, type AckStatus, type Faults } from './faults';
-export type { PurchaseRequest } from './state';
+export type { EmulatedOrder, OrderStatus, PurchaseRequest } from './state';
+export { DEFAULT_CATALOG, type Catalog, type CatalogItemType } from './catalog';
+export type { PlayerInventory } from './inventory';
 export { getUpdatesEmulator, type DevServerLike, type EmulatorVitePlugin } from './vite';
 export { paidEventData, refundEventData, type Purchase, type PurchaseItem, type WebhookMode } from './payloads';

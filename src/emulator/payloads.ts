@@ -113,3 +113,27 @@ export function refundEventData(purchase: Purchase): Array<Record<string, unknow
   if (purchase.mode === 'combined') return [{ ...canceled, billing: billing(purchase, 'refund'), custom_parameters: {} }];
   return [billing(purchase, 'refund'), canceled];
 }
+
+/**
+ * Get order's answer (`GET /v2/project/{id}/order/{orderId}`): the status and what was bought,
+ * never an inventory (bundle contents are not lines of the order).
+ */
+export function orderStatusBody(order: Omit<Purchase, 'paidAt'>, status: string) {
+  const price = (free: boolean) => ({ amount: free ? '0' : PRICE, amount_without_discount: PRICE, currency: 'USD' });
+  const lines = order.items.filter((item) => !item.isBundleContent);
+  return {
+    order_id: order.orderId,
+    status,
+    content: {
+      price: price(false),
+      virtual_price: null,
+      is_free: false,
+      items: lines.map((item) => ({
+        sku: item.sku,
+        quantity: item.quantity,
+        is_free: item.isFree ?? false,
+        price: price(item.isFree ?? false),
+      })),
+    },
+  };
+}

@@ -1,18 +1,22 @@
 /**
- * The GetUpdates emulator: a real HTTP server on loopback that serves the Events API for any
- * number of players, plus `/__emulator/*` admin endpoints for demos and tests.
+ * The GetUpdates emulator: a real HTTP server on loopback that serves the Events API and the
+ * Store API's Player Inventory and Get order for any number of players, plus `/__emulator/*`
+ * admin endpoints for demos and tests.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { answerFailure, pathnameOf, readJson, refuseSocket, searchParamsOf, send, sendError } from './http';
+import { DEFAULT_CATALOG, requireCatalog, type Catalog } from './catalog';
 import { EmulatorInputError, requireExpiresInS, requireUserId } from './input';
+import type { PlayerInventory } from './inventory';
 import { delay } from '../schedule/delay';
 import { createOrderStatusHub, ORDER_STATUS_PATH } from './order-status';
 import { signJwt, verifyJwt } from './jwt';
 import type { AckStatus, Faults } from './faults';
 import { createWorld, type PurchaseRequest, type World } from './state';
+import { matchStoreRoute, sendStoreError, serveStoreRoute } from './store-api';
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -24,14 +28,24 @@ export interface EmulatorOptions {
   secret?: string;
   /** Events per GET page (default 50), so clients page with after_id. */
   pageSize?: number;
+  /** SKU → item type, for the Player Inventory (default: the demo shop's, `DEFAULT_CATALOG`). */
+  catalog?: Catalog;
 }
 
 export interface Emulator {
   url: string;
   projectId: number;
   issueToken(userId: string, expiresInS?: number): string;
+  /** A paid order with its events; with `pending: true` an order in status `new` and no events yet. */
   purchase(request: PurchaseRequest): { orderId: number; transactionId: number; eventIds: number[] };
+  /** Pays a pending order: its events, `paid` and `done` on the order-status channel, its items in the inventory. */
+  pay(orderId: number | string): { eventIds: number[] };
+  /** Refunds a paid order (events, items leave the inventory) or cancels an unpaid one (no events). */
   refund(orderId: number | string): { eventIds: number[] };
+  /** The player's Player Inventory: item rows and the virtual currency balance. */
+  inventory(userId: string): PlayerInventory;
+  /** Replaces the player's inventory rows with anything JSON (odd, malformed, or many rows). */
+  setInventory(userId: string, items: unknown[]): PlayerInventory;
   /** Adds an event with arbitrary data for a player (malformed payloads, other types). */
   injectEvent(userId: string, data: unknown): number;
   setFaults(faults: Partial<Faults>): Faults;
@@ -49,7 +63,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const projectId = options.projectId ?? 308077;
   const secret = options.secret ?? randomBytes(32).toString('hex');
   const pageSize = options.pageSize ?? 50;
-  const world = createWorld(projectId);
+  const world = createWorld(projectId, options.catalog === undefined ? DEFAULT_CATALOG : requireCatalog(options.catalog));
   const nowS = () => Date.now() / 1000;
   const hub = createOrderStatusHub((token) => {
     const sub = typeof token === 'string' ? verifyJwt(token, secret, nowS())?.sub : undefined;
@@ -58,8 +72,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // Xsolla publishes each order's statuses to the player as they happen.
   const purchase = (request: PurchaseRequest) => {
     const result = world.purchase(request);
-    for (const status of ['new', 'paid', 'done']) hub.publish(request.userId, result.orderId, status);
+    hub.publish(request.userId, result.orderId, 'new');
+    if (!request.pending) for (const status of ['paid', 'done']) hub.publish(request.userId, result.orderId, status);
     return result;
+  };
+  const pay = (orderId: unknown) => {
+    const { eventIds, userId, orderId: id } = world.pay(orderId);
+    for (const status of ['paid', 'done']) hub.publish(userId, id, status);
+    return { eventIds };
+  };
+  const setInventory = (userId: unknown, items: unknown) => {
+    const id = requireUserId(userId);
+    world.inventories.set(id, items);
+    return world.inventories.snapshot(id);
   };
   const refund = (orderId: unknown) => {
     const { eventIds, userId, orderId: id } = world.refund(orderId);
@@ -75,7 +100,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const admin: Record<string, (body: Record<string, unknown>, query: URLSearchParams) => unknown> = {
     'POST /__emulator/token': (body) => ({ token: issueToken(body.userId as string, body.expiresInS ?? undefined) }),
     'POST /__emulator/purchase': (body) => purchase(body as unknown as PurchaseRequest),
+    'POST /__emulator/pay': (body) => pay(body.orderId),
     'POST /__emulator/refund': (body) => refund(body.orderId),
+    'POST /__emulator/inventory': (body) => setInventory(body.userId, body.items),
+    'GET /__emulator/inventory': (_body, query) => world.inventories.snapshot(requireUserId(query.get('userId') ?? '')),
     'POST /__emulator/push': (body) => {
       if (typeof body.down !== 'boolean') throw new EmulatorInputError('down must be true or false');
       hub.setDown(body.down);
@@ -105,11 +133,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (adminRoute) return send(response, 200, adminRoute(method === 'POST' ? await readJson(request) : {}, query));
 
     const ack = /^\/events\/(\d+)\/processed$/.exec(path);
-    const allowed = path === '/events' ? ['GET'] : ack ? ['POST'] : methodsOf(path);
+    const store = matchStoreRoute(path);
+    const allowed = path === '/events' ? ['GET'] : ack ? ['POST'] : store ? [store.method] : methodsOf(path);
+    // The Store API answers errors in its own shape, faults and bad tokens included.
+    const fail = store ? sendStoreError : sendError;
     if (allowed.length === 0) return sendError(response, 404, 'Not found');
-    if (!allowed.includes(method)) return sendError(response, 405, `${path} takes ${allowed.join(' or ')}`, { Allow: allowed.join(', ') });
+    if (!allowed.includes(method)) return fail(response, 405, `${path} takes ${allowed.join(' or ')}`, { Allow: allowed.join(', ') });
     const faults = world.faults;
-    world.stats.requests++;
+    if (store) world.stats.storeRequests[store.name]++;
+    else world.stats.requests++;
     // Injected latency ends with the emulator: no timer outlives close().
     if (
       faults.latencyMs > 0 &&
@@ -118,15 +150,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         () => false,
       ))
     ) {
-      return sendError(response, 503, 'The emulator is closing');
+      return fail(response, 503, 'The emulator is closing');
     }
     if (Math.random() < faults.errorRate) {
       world.stats.injectedErrors++;
       const headers: Record<string, string> = faults.retryAfterS === undefined ? {} : { 'Retry-After': String(faults.retryAfterS) };
-      return sendError(response, faults.status, 'Injected fault', headers);
+      return fail(response, faults.status, 'Injected fault', headers);
     }
     const claims = verifyJwt(bearer(request) ?? '', secret, Date.now() / 1000);
-    if (!claims || typeof claims.sub !== 'string') return sendError(response, faults.authFailureStatus, 'Invalid or expired token');
+    if (!claims || typeof claims.sub !== 'string') return fail(response, faults.authFailureStatus, 'Invalid or expired token');
+    if (store) return serveStoreRoute(store, { world, userId: claims.sub, request, response, query });
     if (query.get('project_id') !== String(projectId)) return sendError(response, 400, `project_id must be ${projectId}`);
 
     if (ack) {
@@ -184,7 +217,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     projectId,
     issueToken,
     purchase,
+    pay,
     refund,
+    inventory: (userId) => world.inventories.snapshot(requireUserId(userId)),
+    setInventory,
     injectEvent: (userId, data) => world.addEvent(userId, data),
     setFaults: (faults) => world.setFaults(faults),
     state: (userId) => world.state(userId),

@@ -1,7 +1,12 @@
-/** The emulator's in-memory world: players' events, their orders, and the faults to inject. */
+/**
+ * The emulator's in-memory world: players' events, their orders and Player Inventories, and the
+ * faults to inject.
+ */
+import type { Catalog } from './catalog';
 import { applyFaults, NO_FAULTS, type Faults } from './faults';
 import { createIdSource } from './ids';
 import { EmulatorInputError, requireItems, requireJsonData, requireOrderId, requireObject, requireProjectId, requireUserId } from './input';
+import { createInventories } from './inventory';
 import { paidEventData, refundEventData, type Purchase, type PurchaseItem, type WebhookMode } from './payloads';
 
 export { EmulatorInputError } from './input';
@@ -23,15 +28,29 @@ export interface PurchaseRequest {
   mode?: WebhookMode;
   /** Stamp the payment with another project id (to emulate events a sibling project owns). */
   projectId?: number;
+  /** Open the order unpaid, as Pay Station does (status `new`, no events) until `pay(orderId)`. */
+  pending?: boolean;
 }
 
-export function createWorld(projectId: number) {
+/** An order's status as Xsolla's Get order and order-status channel name it. */
+export type OrderStatus = 'new' | 'paid' | 'done' | 'canceled';
+
+/** An order; `paidAt` is set once it is paid. */
+export type EmulatedOrder = Omit<Purchase, 'paidAt'> & { paidAt?: string; status: OrderStatus };
+
+export function createWorld(projectId: number, catalog: Catalog) {
   const events: EmulatedEvent[] = [];
-  const purchases = new Map<number, Purchase & { refunded: boolean }>();
+  const purchases = new Map<number, EmulatedOrder>();
+  const inventories = createInventories(catalog);
   const nextId = createIdSource(Date.now());
   let faults: Faults = { ...NO_FAULTS };
-  /** What the Events API was asked, and what the fault injection did to it. */
-  const stats = { requests: 0, injectedErrors: 0, droppedAckResponses: 0 };
+  /** What the Events API (`requests`) and the Store API were asked, and what faults did to them. */
+  const stats = {
+    requests: 0,
+    storeRequests: { inventory: 0, consume: 0, order: 0, virtualCurrencyBalance: 0 },
+    injectedErrors: 0,
+    droppedAckResponses: 0,
+  };
 
   function addEvent(userId: unknown, data: unknown): number {
     const event = {
@@ -46,9 +65,28 @@ export function createWorld(projectId: number) {
     return id;
   }
 
+  /** Xsolla's Player Inventory is per project: an order stamped with another project is not ours. */
+  const ownInventory = (order: EmulatedOrder) => order.projectId === projectId;
+
+  function requireOrder(orderId: unknown): EmulatedOrder {
+    const id = requireOrderId(orderId);
+    const order = purchases.get(id);
+    if (!order) throw new EmulatorInputError(`no order ${id}`, 404);
+    return order;
+  }
+
+  /** Payment: the events Xsolla sends, and the items enter the Player Inventory. */
+  function payOrder(order: EmulatedOrder): number[] {
+    const paid = { ...order, paidAt: new Date().toISOString() };
+    Object.assign(order, { paidAt: paid.paidAt, status: 'done' });
+    if (ownInventory(order)) inventories.add(order.userId, order.items);
+    return paidEventData(paid).map((data) => addEvent(order.userId, data));
+  }
+
   return {
     projectId,
     addEvent,
+    inventories,
 
     purchase(request: PurchaseRequest) {
       const {
@@ -56,32 +94,52 @@ export function createWorld(projectId: number) {
         items: rawItems,
         mode = 'combined',
         projectId: owner,
+        pending = false,
       } = requireObject(request, 'a purchase') as Partial<PurchaseRequest>;
       const userId = requireUserId(rawUserId);
       const items = requireItems(rawItems);
       if (mode !== 'combined' && mode !== 'separate') throw new EmulatorInputError('mode must be "combined" or "separate"');
-      const purchase = {
+      if (typeof pending !== 'boolean') throw new EmulatorInputError('pending must be true or false');
+      const order: EmulatedOrder = {
         projectId: owner === undefined ? projectId : requireProjectId(owner),
         userId,
         orderId: nextId('order'),
         transactionId: nextId('transaction'),
         items,
         mode,
-        paidAt: new Date().toISOString(),
-        refunded: false,
+        status: 'new',
       };
-      purchases.set(purchase.orderId, purchase);
-      const eventIds = paidEventData(purchase).map((data) => addEvent(userId, data));
-      return { orderId: purchase.orderId, transactionId: purchase.transactionId, eventIds };
+      purchases.set(order.orderId, order);
+      const eventIds = pending ? [] : payOrder(order);
+      return { orderId: order.orderId, transactionId: order.transactionId, eventIds };
     },
 
+    /** Pays an order opened with `pending: true`; 404 for an unknown order, 409 unless it is `new`. */
+    pay(orderId: unknown) {
+      const order = requireOrder(orderId);
+      if (order.status !== 'new') throw new EmulatorInputError(`order ${order.orderId} is ${order.status}, not new`, 409);
+      return { eventIds: payOrder(order), userId: order.userId, orderId: order.orderId };
+    },
+
+    /**
+     * Refunds a paid order (its events, and its items leave the inventory), or cancels an unpaid
+     * one (nothing was paid: no events). Either way its status becomes `canceled`.
+     */
     refund(orderId: unknown) {
-      const id = requireOrderId(orderId);
-      const purchase = purchases.get(id);
-      if (!purchase) throw new EmulatorInputError(`no order ${id}`, 404);
-      if (purchase.refunded) throw new EmulatorInputError(`order ${purchase.orderId} is already refunded`, 409);
-      purchase.refunded = true;
-      return { eventIds: refundEventData(purchase).map((data) => addEvent(purchase.userId, data)), userId: purchase.userId, orderId: id };
+      const order = requireOrder(orderId);
+      if (order.status === 'canceled') throw new EmulatorInputError(`order ${order.orderId} is already refunded`, 409);
+      const { paidAt } = order;
+      order.status = 'canceled';
+      if (paidAt === undefined) return { eventIds: [], userId: order.userId, orderId: order.orderId };
+      if (ownInventory(order)) inventories.remove(order.userId, order.items);
+      const eventIds = refundEventData({ ...order, paidAt }).map((data) => addEvent(order.userId, data));
+      return { eventIds, userId: order.userId, orderId: order.orderId };
+    },
+
+    /** One of the player's orders in this project, as Get order may show it; undefined otherwise. */
+    orderOf(userId: string, orderId: number): EmulatedOrder | undefined {
+      const order = purchases.get(orderId);
+      return order && order.userId === userId && order.projectId === projectId ? order : undefined;
     },
 
     /** Unprocessed events of one player, oldest first, after `afterId`, optionally by type. */
@@ -107,14 +165,16 @@ export function createWorld(projectId: number) {
         events: events.filter((event) => event.userId === userId),
         orders: [...purchases.values()]
           .filter((purchase) => purchase.userId === userId)
-          .map(({ orderId, transactionId, items, mode, refunded, projectId: owner }) => ({
+          .map(({ orderId, transactionId, items, mode, status, projectId: owner }) => ({
             orderId,
             transactionId,
             items,
             mode,
-            refunded,
+            status,
+            refunded: status === 'canceled',
             projectId: owner,
           })),
+        inventory: inventories.snapshot(userId),
       };
     },
 

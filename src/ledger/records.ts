@@ -6,6 +6,7 @@ import { boundedCopy } from '../events/bounded';
 import { PARSER_VERSION } from '../events/parse';
 import type { GrantLine, ParsedEvent, QuarantineReason } from '../events/plan';
 import type { OrderOutcome, OrderRecord, OrderStatus } from './order';
+import type { RestoreLine } from './restored';
 
 /** What the ledger did with one event. */
 export type EventOutcome =
@@ -60,6 +61,8 @@ export interface AppliedEvent {
   record?: EventRecord;
   /** SKUs whose balance this event changed. */
   changed: string[];
+  /** Restored units this grant took over instead of adding (see ledger/restored.ts). */
+  absorbed?: RestoreLine[];
 }
 
 export function toOrder(record: OrderRecord): Order {

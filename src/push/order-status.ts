@@ -11,6 +11,8 @@ export interface OrderStatusUpdate {
   orderId: string;
   /** `new`, `paid`, `done` or `canceled` (Xsolla may add others). */
   status: string;
+  /** Where it was heard: the order-status socket, or Get order polled while the socket was off or quiet. */
+  source: 'socket' | 'poll';
 }
 
 export interface OrderStatusOptions {
@@ -52,7 +54,7 @@ export async function openOrderStatusChannel(options: OrderStatusOptions, deps: 
     const key = `${orderId}:${status}`;
     if (seen.has(key)) return;
     seen.add(key);
-    deps.onStatus({ orderId: String(orderId), status });
+    deps.onStatus({ orderId: String(orderId), status, source: 'socket' });
   };
 
   const client = new Centrifuge(options.url ?? XSOLLA_ORDER_STATUS_URL, {

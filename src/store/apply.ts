@@ -5,6 +5,7 @@
  */
 import { linkKeys, mergeOrders, newOrder, transition, balanceDelta, effectiveOutcome, type OrderRecord } from '../ledger/order';
 import { newRecord, quarantined, toOrder, type AppliedEvent, type EventRecord } from '../ledger/records';
+import { absorbRestored, type RestoredRecord } from '../ledger/restored';
 import { boundedCopy } from '../events/bounded';
 import { PARSER_VERSION } from '../events/parse';
 import type { OrderKeys, ParsedEvent } from '../events/plan';
@@ -39,7 +40,7 @@ export async function prefetch(view: TxView, events: readonly ParsedEvent[]): Pr
   await view.prefetch('orders', orderKeys);
   const skus = new Set(events.flatMap((event) => (event.plan.kind === 'grant' ? event.plan.lines.map((line) => line.sku) : [])));
   for (const key of orderKeys) (await view.get<OrderRecord>('orders', key))?.lines.forEach((line) => skus.add(line.sku));
-  await view.prefetch('balances', skus);
+  await Promise.all([view.prefetch('balances', skus), view.prefetch('restored', skus)]);
 }
 
 /** What holds for a whole page: the device clock, and the links its other-project events name. */
@@ -107,7 +108,13 @@ export async function applyOne(view: TxView, event: ParsedEvent, page: Page): Pr
   const { order } = next;
   const outcome = effectiveOutcome(found, order, next.outcome);
 
-  const delta = balanceDelta(found, [order]);
+  const orderDelta = balanceDelta(found, [order]);
+  const restored = new Map<string, RestoredRecord>();
+  for (const [sku, change] of orderDelta) {
+    const record = change > 0 ? await view.get<RestoredRecord>('restored', sku) : undefined;
+    if (record) restored.set(sku, record);
+  }
+  const { delta, absorbed } = absorbRestored(orderDelta, (sku) => restored.get(sku)?.quantity ?? 0);
   const nextBalances = new Map<string, number>();
   for (const [sku, change] of delta) {
     const next = ((await view.get<number>('balances', sku)) ?? 0) + change;
@@ -123,6 +130,8 @@ export async function applyOne(view: TxView, event: ParsedEvent, page: Page): Pr
   }
 
   for (const [sku, balance] of nextBalances) view.put('balances', sku, balance);
+  for (const [sku, taken] of absorbed) putRestored(view, { ...restored.get(sku)!, quantity: restored.get(sku)!.quantity - taken });
+  if (orderDelta.size > 0) await bumpGeneration(view);
   for (const stale of found) if (stale.key !== order.key) view.delete('orders', stale.key);
   view.put('orders', order.key, order);
   // Every id this purchase was ever named by, this event's included, finds the one record.
@@ -130,7 +139,25 @@ export async function applyOne(view: TxView, event: ParsedEvent, page: Page): Pr
   const finalRecord: EventRecord = { ...record, outcome, orderKey: order.key };
   if (outcome === 'partialRefund') finalRecord.data = boundedCopy(event.data);
   const result = commitRecord(view, base, finalRecord, true);
-  return { ...result, order: toOrder(order), changed: [...nextBalances.keys()] };
+  const taken = [...absorbed].map(([sku, quantity]) => ({ sku, quantity }));
+  return { ...result, order: toOrder(order), changed: [...nextBalances.keys()], ...(taken.length > 0 ? { absorbed: taken } : {}) };
+}
+
+/** Writes a SKU's restored units; none left deletes the record. */
+export function putRestored(view: TxView, record: RestoredRecord): void {
+  if (record.quantity > 0) view.put('restored', record.sku, record);
+  else view.delete('restored', record.sku);
+}
+
+/**
+ * The ledger's change counter: bumped by every transaction that changes what orders grant. A
+ * restore reads it before it fetches the inventory and applies only if it is unchanged, so a
+ * grant or refund committed meanwhile is never judged against an inventory read before it.
+ */
+export const GENERATION_KEY = 'generation';
+export const readGeneration = async (view: TxView) => (await view.get<number>('meta', GENERATION_KEY)) ?? 0;
+async function bumpGeneration(view: TxView): Promise<void> {
+  view.put('meta', GENERATION_KEY, (await readGeneration(view)) + 1);
 }
 
 /**

@@ -8,10 +8,18 @@
 import { promisifyRequest, type UseStore } from 'idb-keyval';
 import { GetUpdatesError, StorageError, StorageFullError } from '../errors';
 
-export const STORE_NAMES = ['balances', 'orders', 'links', 'events', 'acks'] as const;
-export type StoreName = (typeof STORE_NAMES)[number];
+/**
+ * Object stores by the schema version that added them: version 2 added restored units and the
+ * ledger's metadata (its change counter).
+ */
+const STORES_BY_VERSION = [
+  ['balances', 'orders', 'links', 'events', 'acks'],
+  ['restored', 'meta'],
+] as const;
+export const STORE_NAMES = STORES_BY_VERSION.flat();
+export type StoreName = (typeof STORES_BY_VERSION)[number][number];
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = STORES_BY_VERSION.length;
 
 export interface Database {
   /**
@@ -127,10 +135,9 @@ function openWithSchema(factory: IDBFactory, name: string, onClosed: () => void)
   } catch (cause) {
     return Promise.reject(new StorageError('IndexedDB is not available', { cause, reason: 'unavailable' }));
   }
-  request.onupgradeneeded = () => {
-    for (const store of STORE_NAMES) {
-      if (!request.result.objectStoreNames.contains(store)) request.result.createObjectStore(store);
-    }
+  // Each version's stores are created when upgrading from below it; existing records stay as they are.
+  request.onupgradeneeded = ({ oldVersion }) => {
+    STORES_BY_VERSION.slice(oldVersion).forEach((stores) => stores.forEach((store) => request.result.createObjectStore(store)));
   };
   return promisifyRequest(request).then(
     (db) => {

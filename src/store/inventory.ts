@@ -10,7 +10,10 @@ import type { ParsedEvent } from '../events/plan';
 import { linkKeys, type OrderRecord } from '../ledger/order';
 import { newRecord, quarantined, toOrder, type AppliedEvent, type EventRecord, type Order } from '../ledger/records';
 import { isExpiredEvent, isExpiredOrder, type Retention } from '../ledger/retention';
-import { applyOne, commitRecord, foreignLinks, ownOrderKey, prefetch, type Page } from './apply';
+import type { RestoreLine, RestoredRecord } from '../ledger/restored';
+import type { OwnedItems } from '../restore/plan';
+import { applyOne, commitRecord, foreignLinks, GENERATION_KEY, ownOrderKey, prefetch, type Page } from './apply';
+import { applyRestore, type AppliedRestore } from './restore';
 import type { Database, StoreName } from './database';
 import { viewOf } from './tx-view';
 
@@ -28,6 +31,8 @@ export interface InventoryApi {
   event(eventId: number): Promise<EventRecord | undefined>;
   /** Takes `quantity` of `sku` atomically and resolves with what is left; `InsufficientBalanceError` takes nothing. */
   consume(sku: string, quantity: number): Promise<number>;
+  /** Units that a restore granted and no known order has taken over yet, by SKU (see `restorePurchases`). */
+  restored(): Promise<RestoreLine[]>;
 }
 
 /** The ledger as the library uses it: the game's reads and writes, and applying, acking and compacting. */
@@ -45,10 +50,14 @@ export interface Inventory extends InventoryApi {
    * `now` is the device clock; a record also has to be old by the server's time to go.
    */
   compact(now: number, retention: Retention): Promise<{ events: number; orders: number }>;
+  /** The ledger's change counter, read before a restore fetches the inventory. */
+  generation(): Promise<number>;
+  /** Applies a restore in one transaction, or resolves `stale` when the ledger changed since `generation`. */
+  applyRestore(inventory: OwnedItems, generation: number, now: number): Promise<AppliedRestore | 'stale'>;
   close(): Promise<void>;
 }
 
-const LEDGER_STORES: readonly StoreName[] = ['balances', 'orders', 'links', 'events', 'acks'];
+const LEDGER_STORES: readonly StoreName[] = ['balances', 'orders', 'links', 'events', 'acks', 'restored', 'meta'];
 
 /**
  * Worth trying alone: the page failed for a reason that may be one event's (an unclonable
@@ -71,6 +80,8 @@ export function createInventory(db: Database): Inventory {
   const ordersStore = db.useStore('orders');
   const linksStore = db.useStore('links');
   const eventsStore = db.useStore('events');
+  const restoredStore = db.useStore('restored');
+  const metaStore = db.useStore('meta');
 
   const applyTogether = (events: readonly ParsedEvent[], page: Page) =>
     db.transact('readwrite', LEDGER_STORES, async (tx) => {
@@ -189,6 +200,12 @@ export function createInventory(db: Database): Inventory {
         });
         return removed;
       }),
+
+    restored: async () => (await values<RestoredRecord>(restoredStore)).map(({ sku, quantity }) => ({ sku, quantity })),
+
+    generation: async () => (await get<number>(GENERATION_KEY, metaStore)) ?? 0,
+
+    applyRestore: (inventory, generation, now) => applyRestore(db, inventory, generation, now),
 
     close: () => db.close(),
   };

@@ -184,4 +184,30 @@ describe('the demo shop', () => {
     expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
     expect(await page.locator('[data-testid="log"] img').count()).toBe(0);
   });
+
+  it('after "Clear site data", a reload restores the sword from the Player Inventory, and not the gold', async () => {
+    const userId = newPlayer();
+    const context = await newContext();
+    const page = await openGame(context, userId);
+    await page.getByTestId('buy-dragon_blade').click();
+    await page.getByTestId('buy-gold').click();
+    await expectBalances(page, { dragon_blade: 1, gold: 500 });
+    await expect.poll(() => unacked(userId)).toBe(0);
+    expect(await page.getByTestId('restored-dragon_blade').count()).toBe(0); // delivered by its order, not restored
+
+    // What the player's "Clear site data" does: the origin's IndexedDB is gone; acked events never come back.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
+    await page.reload();
+    await expectBalances(page, { dragon_blade: 1, gold: 0 });
+    await expect.poll(() => page.getByTestId('restored-dragon_blade').count()).toBe(1);
+    expect(await logEntries(page, 'restored')).toHaveLength(1);
+    expect(await logEntries(page, 'granted')).toEqual([]);
+
+    // Restoring again changes nothing.
+    await page.getByTestId('restore').click();
+    await expect.poll(() => logEntries(page, 'restore')).toEqual([expect.stringContaining('restored nothing; revoked nothing')]);
+    await expectBalances(page, { dragon_blade: 1, gold: 0 });
+    expect(await logEntries(page, 'restored')).toHaveLength(1);
+  });
 });

@@ -12,6 +12,7 @@ import {
   type ManualSignals,
   type Order,
   type PollReport,
+  type RestoreReport,
   type StatusEvent,
 } from '../../src';
 
@@ -31,6 +32,20 @@ client.on('granted', ({ items }: { items: string[] }) => items);
 client.on('purchased', () => undefined);
 // @ts-expect-error `phase` is a known word
 const phase: ClientEvents['error']['phase'] = 'network';
+
+// Restore: `restored` per SKU; `revoked` is an order's refund (`source: 'event'`) or restored units taken back (`source: 'restore'`).
+client.on('restored', ({ sku, quantity }) => [sku.toUpperCase(), quantity.toFixed()]);
+client.on('revoked', (payload) => (payload.source === 'restore' ? payload.sku.toUpperCase() : payload.eventId.toFixed()));
+client.on('revoked', ({ items, orderId }) => [items.map((line) => line.sku), orderId?.toUpperCase()]);
+client.on('orderStatus', ({ status, source }) => source === 'poll' && status.toUpperCase());
+// @ts-expect-error a restore names no event
+client.on('restored', ({ eventId }) => eventId);
+// @ts-expect-error an order status comes from the socket or from polling
+client.on('orderStatus', ({ source }) => source === 'webhook');
+const restoring: Promise<RestoreReport> = client.restorePurchases({ signal: AbortSignal.timeout(1000) });
+createGetUpdatesClient({ projectId: 308077, token: 't', restore: { storeUrl: 'https://store.xsolla.com/api', auto: true } });
+// @ts-expect-error auto is true or false
+createGetUpdatesClient({ projectId: 308077, token: 't', restore: { auto: 'yes' } });
 
 // Options are checked by name and type.
 createGetUpdatesClient({ projectId: 308077, token: () => 'jwt', userId: 'p', cadence: { intervalMs: 60_000 }, retries: 2 });
@@ -62,4 +77,4 @@ const refused: GetUpdatesError = new AuthError('refused');
 const signals: ManualSignals = manualSignals({ visible: false });
 signals.setVisible(true);
 
-export { left, phase, refused, report, watched, wrong };
+export { left, phase, refused, report, restoring, watched, wrong };

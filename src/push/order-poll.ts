@@ -1,0 +1,117 @@
+/**
+ * Order status by short polling (seed `000_…`: "after 5 minutes, or when the WebSocket has
+ * trouble, use short polling; call Get order"). While an order is watched and the order-status
+ * socket does not cover it, Get order is asked at the watch cadence. While it answers, it covers
+ * the watch instead of the socket: GetUpdates stays at its slow cadence, and a `paid`/`done`
+ * drains at once. A 404 (no such order) is reported once and hands the watch back to GetUpdates
+ * short polling; other failures back off, and GetUpdates polls fast meanwhile.
+ */
+import { AuthError, OrderNotFoundError, ProtocolError } from '../errors';
+import { field } from '../events/fields';
+import { fullJitterDelay, type BackoffPolicy } from '../schedule/backoff';
+import type { Clock } from '../schedule/clock';
+import { delay } from '../schedule/delay';
+import type { OrderStatusUpdate } from './order-status';
+
+export interface OrderPollDeps {
+  /** Get order's raw answer; rejects with OrderNotFoundError on a 404. */
+  getOrder(orderId: string, signal: AbortSignal): Promise<unknown>;
+  clock: Clock;
+  /** The watch cadence. */
+  intervalMs: number;
+  /** Backoff after failures. */
+  backoff: BackoffPolicy;
+  /** The order-status socket covers watched orders now: Get order waits. */
+  socketCovers(): boolean;
+  /** When a drain last succeeded (clock ms): one within the interval already answered "was it paid?". */
+  lastDrainAt(): number | undefined;
+  /** Get order stopped covering a watch: GetUpdates short polling must start now. */
+  onUncovered(): void;
+  onStatus(update: OrderStatusUpdate): void;
+  /** The first failure of a run of failures (a 404 once: polling that order ends). */
+  onError(error: unknown): void;
+}
+
+export interface OrderPoll {
+  /** Polls `orderId` until `signal` aborts (the watch ended). Watching one order twice polls it once. */
+  watch(orderId: string, signal: AbortSignal): void;
+  /** Every watched order has a working Get order poll: no GetUpdates short polling is needed. */
+  covers(): boolean;
+}
+
+interface Poll {
+  watchers: number;
+  /** Get order answers (trusted from the start; the first failure hands the watch to GetUpdates). */
+  answering: boolean;
+  stop: AbortController;
+}
+
+export function createOrderPoll(deps: OrderPollDeps): OrderPoll {
+  const polls = new Map<string, Poll>();
+
+  async function run(orderId: string, poll: Poll) {
+    const { signal } = poll.stop;
+    let failures = 0;
+    const stopCovering = () => {
+      const was = poll.answering;
+      poll.answering = false;
+      if (was) deps.onUncovered();
+    };
+    while (!signal.aborted) {
+      const drainedAt = deps.lastDrainAt();
+      const justDrained = drainedAt !== undefined && deps.clock.now() - drainedAt < deps.intervalMs;
+      // Asked only when neither the socket nor a drain that just ran tells the same.
+      if (!deps.socketCovers() && !justDrained) {
+        try {
+          const status = readStatus(await deps.getOrder(orderId, signal));
+          poll.answering = true;
+          failures = 0;
+          deps.onStatus({ orderId, status, source: 'poll' });
+        } catch (error) {
+          if (signal.aborted) return;
+          stopCovering();
+          // No such order, or no usable token (the drain reports that): GetUpdates has the watch.
+          if (error instanceof OrderNotFoundError) return deps.onError(error);
+          if (error instanceof AuthError) return;
+          if (failures++ === 0) deps.onError(error);
+        }
+      }
+      const wait = failures === 0 ? deps.intervalMs : Math.max(deps.intervalMs, fullJitterDelay(failures - 1, deps.backoff));
+      await delay(wait, { signal, clock: deps.clock }).catch(() => undefined);
+    }
+  }
+
+  return {
+    watch(orderId, signal) {
+      let poll = polls.get(orderId);
+      if (!poll) {
+        const created: Poll = { watchers: 0, answering: true, stop: new AbortController() };
+        polls.set(orderId, created);
+        poll = created;
+        void run(orderId, created).finally(() => {
+          created.answering = false;
+          if (polls.get(orderId) === created && created.stop.signal.aborted) polls.delete(orderId);
+        });
+      }
+      const current = poll;
+      current.watchers++;
+      const release = () => {
+        if (--current.watchers > 0) return;
+        current.stop.abort();
+        polls.delete(orderId);
+      };
+      if (signal.aborted) release();
+      else signal.addEventListener('abort', release, { once: true });
+    },
+    covers: () => polls.size > 0 && [...polls.values()].every((poll) => poll.answering),
+  };
+}
+
+/** The `status` of a Get order answer: `new`, `paid`, `done`, `canceled` (or another word Xsolla adds). */
+function readStatus(body: unknown): string {
+  const status = field(body, 'status');
+  if (typeof status !== 'string' || status.length === 0 || status.length > 64) {
+    throw new ProtocolError('Get order answered without a status');
+  }
+  return status;
+}

@@ -1,0 +1,61 @@
+/**
+ * Xsolla's Store API, the two reads this library makes with the player's JWT: the Player
+ * Inventory (paged, at most 50 items a page) and Get order. Same request core as the Events API:
+ * token refresh, typed errors, retries with Retry-After.
+ */
+import type { AxiosInstance } from 'axios';
+import { OrderNotFoundError, ProtocolError } from '../errors';
+import { createApi, readArray, readJson } from './request';
+import type { TokenSource } from './token';
+
+export const DEFAULT_STORE_URL = 'https://store.xsolla.com/api';
+
+/** Xsolla's page size limit for the Player Inventory. */
+export const INVENTORY_PAGE_SIZE = 50;
+/** 10,000 items: a server that never answers a short page fails the restore instead of looping. */
+const MAX_INVENTORY_PAGES = 200;
+
+export interface StoreApiOptions {
+  storeUrl: string;
+  projectId: string;
+  tokens: TokenSource;
+  http?: AxiosInstance;
+  /** Retries of one inventory page after its first failure. */
+  retries?: number;
+}
+
+export interface StoreApi {
+  /** Every row of the player's inventory, as the server sent them, paging until a short page. */
+  inventoryItems(signal?: AbortSignal): Promise<{ items: unknown[]; pages: number }>;
+  /**
+   * The order as Get order answers it (`{order_id, status, content}`), unchecked. Not retried:
+   * its caller polls. A 404 rejects with OrderNotFoundError.
+   */
+  getOrder(orderId: string, signal?: AbortSignal): Promise<unknown>;
+}
+
+export function createStoreApi(options: StoreApiOptions): StoreApi {
+  const api = createApi({ baseUrl: options.storeUrl, tokens: options.tokens, http: options.http });
+  const project = `/v2/project/${encodeURIComponent(options.projectId)}`;
+  const inventoryPath = `${project}/user/inventory/items`;
+
+  return {
+    async inventoryItems(signal) {
+      const items: unknown[] = [];
+      for (let pages = 1; pages <= MAX_INVENTORY_PAGES; pages++) {
+        const params = { limit: INVENTORY_PAGE_SIZE, offset: items.length };
+        const response = await api.getWithRetries(inventoryPath, { params, signal, retries: options.retries ?? 3 });
+        const page = readArray(response.data, 'items', api.where('GET', inventoryPath));
+        items.push(...page);
+        if (page.length < INVENTORY_PAGE_SIZE) return { items, pages };
+      }
+      throw new ProtocolError(`${api.where('GET', inventoryPath)}: more than ${MAX_INVENTORY_PAGES} full pages`);
+    },
+    async getOrder(orderId, signal) {
+      const path = `${project}/order/${encodeURIComponent(orderId)}`;
+      const response = await api.request('GET', path, { signal, accept: [404] });
+      if (response.status === 404) throw new OrderNotFoundError(`${api.where('GET', path)}: no such order`, orderId);
+      return readJson(response.data, api.where('GET', path));
+    },
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * Order status by short polling (Get order) while the order-status socket is off or down, on a
+ * virtual clock against the real emulator: only the waiting is skipped.
+ */
+import axios from 'axios';
+import { IDBFactory } from 'fake-indexeddb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createGetUpdatesClient, OrderNotFoundError, type ClientEvents, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
+import { startEmulator, type Emulator } from '../src/emulator';
+import { VirtualClock } from './support/virtual-clock';
+
+let emulator: Emulator;
+const clients: GetUpdatesClient[] = [];
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(() => emulator.close());
+afterEach(async () => {
+  emulator.setPushDown(false);
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+});
+
+const realSleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const WATCH_MS = 800;
+
+/** A player whose client runs on a virtual clock and counts its requests by route. */
+function timedPlayer(options: Partial<GetUpdatesClientOptions> = {}) {
+  const userId = `order-poll-${Math.random().toString(36).slice(2, 10)}`;
+  const clock = new VirtualClock();
+  const http = axios.create();
+  const requests = { events: 0, order: 0, total: 0 };
+  let inflight = 0;
+  http.interceptors.request.use((config) => {
+    requests.total++;
+    if (String(config.url).includes('/order/')) requests.order++;
+    else if (config.method?.toUpperCase() === 'GET' && String(config.url).endsWith('/events')) requests.events++;
+    inflight++;
+    return config;
+  });
+  http.interceptors.response.use(
+    (response) => (inflight--, response),
+    (error: unknown) => {
+      inflight--;
+      throw error;
+    },
+  );
+  const client = createGetUpdatesClient({
+    projectId: emulator.projectId,
+    baseUrl: emulator.url,
+    token: emulator.issueToken(userId),
+    indexedDB: new IDBFactory(),
+    locks: null,
+    http,
+    clock,
+    restore: { storeUrl: emulator.url },
+    ...options,
+  });
+  clients.push(client);
+  const seen: Array<[keyof ClientEvents, unknown]> = [];
+  client.on('*' as never, ((type: keyof ClientEvents, payload: unknown) => seen.push([type, payload])) as never);
+  const emitted = <K extends keyof ClientEvents>(type: K) =>
+    seen.filter(([t]) => t === type).map(([, payload]) => payload as ClientEvents[K]);
+  // Settled when no request is in flight, a few real milliseconds in a row.
+  const settle = async () => {
+    for (let calm = 0; calm < 3; calm = inflight === 0 ? calm + 1 : 0) await realSleep(1);
+  };
+  const advanceTo = (ms: number) => clock.runUntil(ms, settle);
+  return { userId, client, clock, requests, emitted, settle, advanceTo };
+}
+
+const socketDown = () => {
+  emulator.setPushDown(true);
+  return { orderStatus: { url: `${emulator.url.replace('http', 'ws')}/connection/websocket`, websocket: WebSocket } };
+};
+
+describe('order status by Get order', () => {
+  it('with the socket down, reports each status once, in order, and drains at once when paid', async () => {
+    const p = timedPlayer(socketDown());
+    const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 5 }], pending: true });
+    const watching = p.client.watchOrder(orderId);
+    await p.settle();
+    await p.advanceTo(10_000);
+    expect(p.emitted('orderStatus')).toEqual([{ orderId: String(orderId), status: 'new', source: 'poll' }]);
+    const eventsBefore = p.requests.events;
+    emulator.pay(orderId);
+    await p.advanceTo(10_000 + WATCH_MS);
+    await expect(watching).resolves.toMatchObject({ orderId: String(orderId), status: 'granted' });
+    expect(p.emitted('orderStatus')).toEqual([
+      { orderId: String(orderId), status: 'new', source: 'poll' },
+      { orderId: String(orderId), status: 'done', source: 'poll' },
+    ]);
+    expect(p.requests.events - eventsBefore).toBeLessThanOrEqual(2); // the drain `done` asked for
+    expect(await p.client.inventory.balance('gold')).toBe(5);
+    // While Get order answered, GetUpdates was not short-polled: about one Get order per watch interval instead.
+    expect(p.requests.order).toBeGreaterThanOrEqual(12);
+    expect(eventsBefore).toBeLessThanOrEqual(3);
+  });
+
+  it('with no socket at all, polls Get order the same way; a refund later shows as canceled once', async () => {
+    const p = timedPlayer();
+    const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }], pending: true });
+    const watching = p.client.watchOrder(orderId);
+    await p.settle();
+    await p.advanceTo(2_000);
+    emulator.pay(orderId);
+    await p.advanceTo(4_000);
+    await watching;
+    emulator.refund(orderId);
+    const again = new AbortController();
+    void p.client.watchOrder(orderId, { signal: again.signal }); // settled already: resolves at once
+    await p.advanceTo(8_000);
+    expect(p.emitted('orderStatus').map(({ status }) => status)).toEqual(['new', 'done']);
+  });
+
+  it('a 404 for an unknown order is reported once as OrderNotFoundError, and GetUpdates short polling takes over', async () => {
+    const p = timedPlayer();
+    const controller = new AbortController();
+    const watching = p.client.watchOrder(987_654_321, { signal: controller.signal }).catch((error: unknown) => error);
+    await p.settle();
+    await p.advanceTo(8_000);
+    expect(p.emitted('error')).toEqual([{ phase: 'order', error: expect.any(OrderNotFoundError) }]);
+    expect(p.requests.order).toBe(1);
+    expect(p.requests.events).toBeGreaterThanOrEqual(8); // the fallback: every watch interval
+    controller.abort(new Error('gave up'));
+    expect(await watching).toMatchObject({ message: 'gave up' });
+  });
+
+  it('a watched order that is never paid is polled until the watch ends, then not at all', async () => {
+    const p = timedPlayer(socketDown());
+    const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }], pending: true });
+    const controller = new AbortController();
+    const watching = p.client.watchOrder(orderId, { signal: controller.signal }).catch(() => 'ended');
+    await p.settle();
+    await p.advanceTo(60_000);
+    expect(p.requests.order).toBeGreaterThanOrEqual(60_000 / WATCH_MS - 2);
+    expect(p.emitted('orderStatus')).toEqual([{ orderId: String(orderId), status: 'new', source: 'poll' }]);
+    controller.abort();
+    expect(await watching).toBe('ended');
+    const after = { ...p.requests };
+    await p.advanceTo(120_000);
+    expect(p.requests.order).toBe(after.order);
+  });
+
+  it('a 10-minute watch window (paid at minute 2): Get order replaces GetUpdates short polling, request for request', async () => {
+    const window = async (options: Partial<GetUpdatesClientOptions>) => {
+      const p = timedPlayer(options);
+      p.client.start();
+      const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 100 }], pending: true });
+      void p.client.watchOrder(orderId).catch(() => undefined);
+      await p.settle();
+      await p.advanceTo(120_000);
+      emulator.pay(orderId);
+      await p.advanceTo(600_000);
+      expect(await p.client.inventory.balance('gold')).toBe(100);
+      return { ...p.requests };
+    };
+    const withGetOrder = await window({});
+    const getUpdatesAlone = await window({ restore: undefined });
+    console.info(`10-minute watch window: ${JSON.stringify(withGetOrder)} with Get order, ${JSON.stringify(getUpdatesAlone)} without`);
+    // Get order asks in place of GetUpdates (a drain that just ran skips its tick), so the Get
+    // order requests stay under the whole window of short polling, and the total within 3 % of it
+    // (the slow GetUpdates polls of the normal cadence go on meanwhile).
+    expect(withGetOrder.order).toBeLessThanOrEqual(getUpdatesAlone.total);
+    expect(withGetOrder.events).toBeLessThan(20);
+    expect(withGetOrder.total).toBeLessThanOrEqual(Math.ceil(getUpdatesAlone.total * 1.03));
+  });
+});
