@@ -30,3 +30,28 @@ describe('the restore option', () => {
     expect(() => createGetUpdatesClient({ projectId: 1, token: 't', restore: { storeUrl: 'ftp://x' } })).toThrow(/restore\.storeUrl/);
   });
 });
+
+describe('where the Store API is, when storeUrl is not given', () => {
+  it("is the baseUrl's server when baseUrl is not Xsolla's (the emulator serves both), so development never calls store.xsolla.com", async () => {
+    const userId = `store-default-${crypto.randomUUID()}`;
+    // Another device bought it long ago: the inventory lists the sword, no event is left.
+    emulator.setInventory(userId, [
+      { sku: 'dragon_blade', quantity: 1, type: 'virtual_good', virtual_item_type: 'non_consumable', instance_id: null },
+    ]);
+    const client = createGetUpdatesClient({
+      projectId: emulator.projectId,
+      baseUrl: emulator.url,
+      token: emulator.issueToken(userId),
+      indexedDB: new IDBFactory(),
+      locks: null,
+      restore: {},
+    });
+    try {
+      const report = await client.restorePurchases();
+      expect(report.restored).toEqual([{ sku: 'dragon_blade', quantity: 1 }]);
+      expect(await client.inventory.balance('dragon_blade')).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -50,7 +50,8 @@ export interface GetUpdatesClientOptions {
   orderStatus?: boolean | OrderStatusOptions;
   /**
    * Restore non-consumables from Xsolla's Player Inventory (see `restorePurchases`). `storeUrl`:
-   * the Store API, `https://store.xsolla.com/api` by default (the emulator's URL in development);
+   * the Store API, `https://store.xsolla.com/api` by default, or `baseUrl` when that is not
+   * Xsolla's (the emulator serves both);
    * `auto`: restore once per session, after the first successful drain. Setting it also lets a
    * watched order be short-polled with Get order while the order-status socket is off or quiet.
    */

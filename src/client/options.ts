@@ -72,7 +72,7 @@ export function resolveOptions(options: GetUpdatesClientOptions): ResolvedOption
   return {
     projectId: readProjectId(options.projectId),
     baseUrl: readApiUrl('baseUrl', options.baseUrl ?? DEFAULT_BASE_URL, DEFAULT_BASE_URL),
-    storeUrl: readApiUrl('restore.storeUrl', options.restore?.storeUrl ?? DEFAULT_STORE_URL, DEFAULT_STORE_URL),
+    storeUrl: readApiUrl('restore.storeUrl', options.restore?.storeUrl ?? defaultStoreUrl(options.baseUrl), DEFAULT_STORE_URL),
     autoRestore: options.restore?.auto ?? false,
     getOrder: options.restore !== undefined || Boolean(options.orderStatus),
     retries: options.retries ?? 3,
@@ -84,6 +84,14 @@ export function resolveOptions(options: GetUpdatesClientOptions): ResolvedOption
     clock: options.clock ?? realClock,
     tokenTimeoutMs: readTokenTimeout(options.tokenTimeoutMs),
   };
+}
+
+/**
+ * Xsolla's Store API, unless `baseUrl` names another server: the emulator serves both APIs, and
+ * a token it issued must never be sent to store.xsolla.com.
+ */
+function defaultStoreUrl(baseUrl: string | undefined): string {
+  return baseUrl === undefined || baseUrl.replace(/\/+$/, '') === DEFAULT_BASE_URL ? DEFAULT_STORE_URL : baseUrl;
 }
 
 function readTokenTimeout(value: unknown): number {
