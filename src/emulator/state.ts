@@ -30,8 +30,11 @@ export function createWorld(projectId: number) {
   const purchases = new Map<number, Purchase & { refunded: boolean }>();
   const nextId = createIdSource(Date.now());
   let faults: Faults = { ...NO_FAULTS };
-  /** What the Events API was asked, and what the fault injection did to it. */
-  const stats = { requests: 0, injectedErrors: 0, droppedAckResponses: 0 };
+  /**
+   * What the Events API was asked, and what the fault injection did to it. `byMethod` counts
+   * every request outside the admin endpoints as it reaches the server, CORS preflights included.
+   */
+  const stats = { requests: 0, injectedErrors: 0, droppedAckResponses: 0, byMethod: {} as Record<string, number> };
 
   function addEvent(userId: unknown, data: unknown): number {
     const event = {
