@@ -51,7 +51,9 @@ describe('when to poll next', () => {
       status: 'backing-off',
     });
     expect(nextPoll({ ...fg, consecutiveErrors: 4 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 7999 });
-    expect(nextPoll({ ...fg, consecutiveErrors: 30 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 59_999 });
+    expect(nextPoll({ ...fg, watching: true, consecutiveErrors: 30 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 59_999 });
+    // An idle player's ceiling is twice its minute, so on average it asks no more often failing than healthy.
+    expect(nextPoll({ ...fg, consecutiveErrors: 30 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 119_999 });
     expect(nextPoll({ ...fg, consecutiveErrors: 1, retryAfterMs: 20_000 }, DEFAULT_CADENCE, () => 0)).toEqual({
       delayMs: 20_000,
       status: 'backing-off',
@@ -79,5 +81,27 @@ describe('cadence options', () => {
     { errorBackoff: { baseDelayMs: 0 } },
   ])('refuses %j, which would spin or stall the loop', (options) => {
     expect(() => resolveCadence(options)).toThrow(/cadence/);
+  });
+});
+
+describe('a fleet after an outage (issue #13)', () => {
+  it('a failing player waits, on average, at least as long as a healthy one would, whatever its cadence', () => {
+    const fg = { visible: true, online: true, consecutiveErrors: 30 };
+    const mean = (state: Parameters<typeof nextPoll>[0], cadence = DEFAULT_CADENCE) => {
+      const draws = Array.from({ length: 101 }, (_, i) => {
+        const decision = nextPoll(state, cadence, () => i / 101);
+        return decision.status === 'paused' ? 0 : decision.delayMs;
+      });
+      return draws.reduce((sum, value) => sum + value, 0) / draws.length;
+    };
+    const slow = { ...DEFAULT_CADENCE, intervalMs: 600_000, hiddenIntervalMs: 3_600_000 };
+    for (const [state, cadence, usual] of [
+      [{ ...fg, watching: false }, DEFAULT_CADENCE, 60_000],
+      [{ ...fg, watching: true }, DEFAULT_CADENCE, 800],
+      [{ ...fg, watching: false }, slow, 600_000],
+      [{ ...fg, visible: false, watching: false }, slow, 3_600_000],
+    ] as const) {
+      expect(mean(state, cadence)).toBeGreaterThanOrEqual(usual * 0.98);
+    }
   });
 });

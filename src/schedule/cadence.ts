@@ -89,12 +89,22 @@ export type PollDecision =
 export function nextPoll(state: CadenceState, cadence: Cadence, random: () => number = Math.random): PollDecision {
   if (!state.online) return { status: 'paused', reason: 'offline' };
   if (!state.visible && cadence.hiddenIntervalMs === null) return { status: 'paused', reason: 'hidden' };
+  const usualMs = usualDelay(state, cadence);
   if (state.consecutiveErrors > 0) {
-    const jittered = fullJitterDelay(state.consecutiveErrors - 1, cadence.errorBackoff, random);
+    // Full jitter waits half its ceiling on average: a ceiling of twice the usual wait keeps a
+    // failing player from asking more often than a healthy one, so a fleet recovering from an
+    // outage comes back at its steady rate instead of in a crowd.
+    const ceilingMs = Math.max(cadence.errorBackoff.maxDelayMs, 2 * usualMs);
+    const jittered = fullJitterDelay(state.consecutiveErrors - 1, { ...cadence.errorBackoff, maxDelayMs: ceilingMs }, random);
     const serverWait = Math.min(state.retryAfterMs ?? 0, cadence.errorBackoff.maxRetryAfterMs);
     return { status: 'backing-off', delayMs: Math.max(jittered, serverWait) };
   }
+  return { status: 'waiting', delayMs: usualMs };
+}
+
+/** The wait between drains that succeed. */
+function usualDelay(state: CadenceState, cadence: Cadence): number {
   const justReturned = state.sinceReturnMs !== undefined && state.sinceReturnMs < cadence.returnWatchMs;
-  if (state.watching || justReturned) return { status: 'waiting', delayMs: cadence.watchIntervalMs };
-  return { status: 'waiting', delayMs: state.visible ? cadence.intervalMs : (cadence.hiddenIntervalMs ?? cadence.intervalMs) };
+  if (state.watching || justReturned) return cadence.watchIntervalMs;
+  return state.visible ? cadence.intervalMs : (cadence.hiddenIntervalMs ?? cadence.intervalMs);
 }

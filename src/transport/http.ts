@@ -1,7 +1,8 @@
 /**
  * The Events API over axios: list a player's unprocessed events, mark one processed.
  * Transient failures of a GET (network, 408, 425, 429, 5xx) are retried with p-retry, waiting
- * with full jitter or the server's Retry-After; an ack is sent once (a failed one stays pending
+ * with full jitter or the server's Retry-After, unless the last GET failed that way too (then
+ * once: the loop backs off); an ack is sent once (a failed one stays pending
  * and the next drain sends it again). A 401 or 403 asks the token source for a fresh token
  * once, as Xsolla's own SDK does.
  */
@@ -100,11 +101,15 @@ export function createTransport(options: TransportOptions): Transport {
     });
   }
 
+  // Set when a GET failed even after its retries: the server is likely down, the loop's backoff
+  // spaces the next tries, and retrying inside each of them would only multiply a fleet's load.
+  let serverDown = false;
+
   return {
     async listEvents({ afterId, signal } = {}) {
       const params = afterId === undefined ? {} : { after_id: afterId };
       const response = await pRetry(() => request('GET', '/events', params, signal), {
-        retries: options.retries ?? 3,
+        retries: serverDown ? 0 : (options.retries ?? 3),
         minTimeout: 0,
         maxTimeout: 0,
         randomize: false,
@@ -117,7 +122,11 @@ export function createTransport(options: TransportOptions): Transport {
           await delay(wait, { signal });
           return true;
         },
+      }).catch((error: unknown) => {
+        serverDown ||= error instanceof HttpError && error.retryable;
+        throw error;
       });
+      serverDown = false;
       return readEvents(response.data, `GET ${basePath}/events`);
     },
     async markProcessed(eventId, { signal } = {}) {
