@@ -61,6 +61,7 @@ describe('the emulated network', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(ROUND_TRIP_MS - 5);
     expect(answer.status).toBe(204);
     expect(answer.headers.get('access-control-max-age')).toBe('7200');
+    expect(answer.headers.get('timing-allow-origin')).toBe('*');
     expect((await stats(slow)).byMethod.OPTIONS).toBe(before + 1);
 
     const unannounced = await preflight(plain, '/events');
