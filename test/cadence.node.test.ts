@@ -105,3 +105,20 @@ describe('a fleet after an outage (issue #13)', () => {
     }
   });
 });
+
+describe('while the order-status socket is healthy (issue #13)', () => {
+  const fg = { visible: true, online: true, watching: false, consecutiveErrors: 0, pushHealthy: true };
+  it('an idle foreground player polls every 5 minutes: the socket says when an order is paid', () => {
+    expect(nextPoll(fg, DEFAULT_CADENCE)).toEqual({ status: 'waiting', delayMs: 300_000 });
+    expect(nextPoll({ ...fg, pushHealthy: false }, DEFAULT_CADENCE)).toEqual({ status: 'waiting', delayMs: 60_000 });
+    expect(nextPoll(fg, resolveCadence({ intervalMs: 900_000 }))).toEqual({ status: 'waiting', delayMs: 900_000 });
+  });
+  it('still watches fast, still pauses while hidden', () => {
+    expect(nextPoll({ ...fg, watching: true }, DEFAULT_CADENCE)).toEqual({ status: 'waiting', delayMs: 800 });
+    expect(nextPoll({ ...fg, visible: false }, DEFAULT_CADENCE)).toEqual({ status: 'paused', reason: 'hidden' });
+  });
+  it('takes pushIntervalMs as an option, checked like the others', () => {
+    expect(resolveCadence({ pushIntervalMs: 120_000 }).pushIntervalMs).toBe(120_000);
+    expect(() => resolveCadence({ pushIntervalMs: 0 })).toThrow('above 0');
+  });
+});
