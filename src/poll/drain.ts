@@ -57,7 +57,7 @@ const MAX_PAGES = 1000;
  */
 export const LAST_PAGE_BELOW = 3;
 /** A browser's HTTP/1.1 connections per host. */
-const ACK_CONCURRENCY = 6;
+export const ACK_CONCURRENCY = 6;
 
 export function emptyReport(): PollReport {
   return {
