@@ -100,11 +100,16 @@ export function nextPoll(state: CadenceState, cadence: Cadence, random: () => nu
   if (!state.visible && cadence.hiddenIntervalMs === null) return { status: 'paused', reason: 'hidden' };
   const usualMs = usualDelay(state, cadence);
   if (state.consecutiveErrors > 0) {
-    // Full jitter waits half its ceiling on average: a ceiling of twice the usual wait keeps a
-    // failing player from asking more often than a healthy one, so a fleet recovering from an
-    // outage comes back at its steady rate instead of in a crowd.
-    const ceilingMs = Math.max(cadence.errorBackoff.maxDelayMs, 2 * usualMs);
-    const jittered = fullJitterDelay(state.consecutiveErrors - 1, { ...cadence.errorBackoff, maxDelayMs: ceilingMs }, random);
+    // The transport has already retried the blip away; this is a server that stays down. Full
+    // jitter waits half its ceiling on average, so starting from the usual wait and capping at
+    // twice it keeps a failing player from asking much more often than a healthy one: a fleet
+    // meets an outage, and comes back from it, near its steady rate instead of in a crowd.
+    const backoff = {
+      ...cadence.errorBackoff,
+      baseDelayMs: Math.max(cadence.errorBackoff.baseDelayMs, usualMs),
+      maxDelayMs: Math.max(cadence.errorBackoff.maxDelayMs, 2 * usualMs),
+    };
+    const jittered = fullJitterDelay(state.consecutiveErrors - 1, backoff, random);
     const serverWait = Math.min(state.retryAfterMs ?? 0, cadence.errorBackoff.maxRetryAfterMs);
     return { status: 'backing-off', delayMs: Math.max(jittered, serverWait) };
   }
