@@ -5,6 +5,7 @@
  * leaves, so the server counts and serves each request at the moment a real one would. The
  * admin endpoints are the test's own line to the emulator, not the player's: never delayed.
  */
+import { setMaxListeners } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { delay } from '../schedule/delay';
 
@@ -23,6 +24,8 @@ export const DEFAULT_PREFLIGHT_MAX_AGE_S = 7200;
 
 export function createNetwork(options: NetworkOptions, closing: AbortSignal) {
   const oneWayMs = (options.roundTripMs ?? 0) / 2;
+  // Every request on the line waits on `closing`: hundreds at once are normal, not a leak.
+  setMaxListeners(0, closing);
   const maxAgeS = options.preflightMaxAgeS === undefined ? DEFAULT_PREFLIGHT_MAX_AGE_S : options.preflightMaxAgeS;
   const travel = () =>
     delay(oneWayMs, { signal: closing }).then(
