@@ -7,6 +7,7 @@
 import { DEFAULT_CADENCE, type Cadence } from '../../src/schedule/cadence';
 import { DEFAULT_BACKOFF, retryDelay } from '../../src/schedule/backoff';
 import { nextPoll } from '../../src/schedule/cadence';
+import { seeded } from '../support/seeded-random';
 
 export type PlayerKind = 'foreground' | 'hidden' | 'watching';
 
@@ -48,6 +49,8 @@ export interface FleetRun {
   steadyRps: number;
   /** Mean while the API is down (failed requests cost the server too). */
   outageRps: number;
+  /** The busiest one-second window while it is down (each player's first failure comes with its GET's retries). */
+  outagePeakRps: number;
   /** The busiest one-second window from the end of the outage on. */
   recoveryPeakRps: number;
 }
@@ -60,22 +63,10 @@ export interface FleetOptions {
   seed?: number;
 }
 
-/** Small, seeded, good enough for jitter (mulberry32). */
-export function seededRandom(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SLOT_MS = 100;
 
 export function simulateFleet(policy: FleetPolicy, options: FleetOptions): FleetRun {
-  const random = seededRandom(options.seed ?? 1);
+  const random = seeded(options.seed ?? 1);
   const outageFrom = options.steadyS * 1000;
   const outageTo = outageFrom + options.outageS * 1000;
   const endMs = outageTo + options.recoveryS * 1000;
@@ -129,6 +120,7 @@ export function simulateFleet(policy: FleetPolicy, options: FleetOptions): Fleet
     perSecond,
     steadyRps: mean(perSecond.slice(steadyFromS, options.steadyS)),
     outageRps: mean(perSecond.slice(options.steadyS, options.steadyS + options.outageS)),
+    outagePeakRps: Math.max(...perSecond.slice(options.steadyS, options.steadyS + options.outageS)),
     recoveryPeakRps: Math.max(...perSecond.slice(options.steadyS + options.outageS)),
   };
 }
