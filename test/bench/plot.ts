@@ -39,7 +39,7 @@ export function svgPlot(series: Series[], { title, markers }: { title: string; m
   const lines = series.map(
     (one, i) =>
       `<polyline fill="none" stroke="${colours[i % colours.length]}" stroke-width="1.5" points="${one.values.map((value, second) => `${x(second).toFixed(1)},${y(value).toFixed(1)}`).join(' ')}"/>` +
-      `<text x="${width - pad - 220}" y="${pad + 16 * i}" fill="${colours[i % colours.length]}" font-size="13">${one.label}</text>`,
+      `<text x="${width - pad - 260}" y="${height - 8 - 15 * i}" fill="${colours[i % colours.length]}" font-size="13">${one.label}</text>`,
   );
   const ticks = Array.from({ length: Math.floor(top) + 1 }, (_, power) => 10 ** power).map(
     (value) => `<text x="4" y="${y(value) + 4}" font-size="11">${value >= 1000 ? kilo(value) : value}</text>`,
