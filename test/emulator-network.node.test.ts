@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IDBFactory } from 'fake-indexeddb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { createGetUpdatesClient } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
 
 const ROUND_TRIP_MS = 600;
@@ -68,5 +71,36 @@ describe('the emulated network', () => {
     expect(unannounced.status).toBe(204);
     expect(unannounced.headers.has('access-control-max-age')).toBe(false);
     expect((await stats(plain)).byMethod).toMatchObject({ OPTIONS: 1 });
+  });
+});
+
+describe('the order-status socket on the emulated line', () => {
+  it('a publication reaches the player half a round trip after the payment', async () => {
+    const userId = 'n3';
+    const client = createGetUpdatesClient({
+      projectId: slow.projectId,
+      baseUrl: slow.url,
+      token: slow.issueToken(userId),
+      indexedDB: new IDBFactory(),
+      locks: null,
+      orderStatus: { url: `${slow.url.replace('http', 'ws')}/connection/websocket`, websocket: WebSocket },
+    });
+    const heard: Array<{ orderId: string; status: string; at: number }> = [];
+    client.on('orderStatus', ({ orderId, status }) => heard.push({ orderId, status, at: performance.now() }));
+    client.start();
+    // Subscribed once a first payment is heard; the second one is the one timed.
+    await vi.waitFor(
+      () => {
+        slow.purchase({ userId, items: [{ sku: 'gold', quantity: 1 }] });
+        expect(heard.some(({ status }) => status === 'paid')).toBe(true);
+      },
+      { timeout: 10_000, interval: ROUND_TRIP_MS },
+    );
+    const paidAt = performance.now();
+    const orderId = String(slow.purchase({ userId, items: [{ sku: 'gold', quantity: 1 }] }).orderId);
+    const paid = () => heard.find((status) => status.orderId === orderId && status.status === 'paid');
+    await vi.waitFor(() => expect(paid()).toBeDefined(), { timeout: 5_000 });
+    expect(paid()!.at - paidAt).toBeGreaterThanOrEqual(ROUND_TRIP_MS / 2 - 5);
+    await client.close();
   });
 });
