@@ -50,8 +50,12 @@ describe('when to poll next', () => {
       delayMs: 999,
       status: 'backing-off',
     });
-    expect(nextPoll({ ...fg, consecutiveErrors: 4 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 7999 });
-    expect(nextPoll({ ...fg, consecutiveErrors: 30 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 59_999 });
+    expect(nextPoll({ ...fg, watching: true, consecutiveErrors: 4 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 7999 });
+    // An idle player starts from its usual minute: the transport's own retries covered the blip.
+    expect(nextPoll({ ...fg, consecutiveErrors: 1 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 59_999 });
+    expect(nextPoll({ ...fg, watching: true, consecutiveErrors: 30 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 59_999 });
+    // An idle player's ceiling is twice its minute, so on average it asks no more often failing than healthy.
+    expect(nextPoll({ ...fg, consecutiveErrors: 30 }, DEFAULT_CADENCE, top)).toMatchObject({ delayMs: 119_999 });
     expect(nextPoll({ ...fg, consecutiveErrors: 1, retryAfterMs: 20_000 }, DEFAULT_CADENCE, () => 0)).toEqual({
       delayMs: 20_000,
       status: 'backing-off',
@@ -79,5 +83,45 @@ describe('cadence options', () => {
     { errorBackoff: { baseDelayMs: 0 } },
   ])('refuses %j, which would spin or stall the loop', (options) => {
     expect(() => resolveCadence(options)).toThrow(/cadence/);
+  });
+});
+
+describe('a fleet after an outage (issue #13)', () => {
+  it('a failing player waits, on average, at least half as long as a healthy one at first, then as long, whatever its cadence', () => {
+    const fg = { visible: true, online: true, consecutiveErrors: 30 };
+    const mean = (state: Parameters<typeof nextPoll>[0], cadence = DEFAULT_CADENCE) => {
+      const draws = Array.from({ length: 101 }, (_, i) => {
+        const decision = nextPoll(state, cadence, () => i / 101);
+        return decision.status === 'paused' ? 0 : decision.delayMs;
+      });
+      return draws.reduce((sum, value) => sum + value, 0) / draws.length;
+    };
+    const slow = { ...DEFAULT_CADENCE, intervalMs: 600_000, hiddenIntervalMs: 3_600_000 };
+    for (const [state, cadence, usual] of [
+      [{ ...fg, watching: false }, DEFAULT_CADENCE, 60_000],
+      [{ ...fg, watching: true }, DEFAULT_CADENCE, 800],
+      [{ ...fg, watching: false }, slow, 600_000],
+      [{ ...fg, visible: false, watching: false }, slow, 3_600_000],
+    ] as const) {
+      expect(mean(state, cadence)).toBeGreaterThanOrEqual(usual * 0.98);
+      expect(mean({ ...state, consecutiveErrors: 1 }, cadence)).toBeGreaterThanOrEqual(Math.max(usual, 1000) * 0.49);
+    }
+  });
+});
+
+describe('while the order-status socket is healthy (issue #13)', () => {
+  const fg = { visible: true, online: true, watching: false, consecutiveErrors: 0, pushHealthy: true };
+  it('an idle foreground player polls every 5 minutes: the socket says when an order is paid', () => {
+    expect(nextPoll(fg, DEFAULT_CADENCE)).toEqual({ status: 'waiting', delayMs: 300_000 });
+    expect(nextPoll({ ...fg, pushHealthy: false }, DEFAULT_CADENCE)).toEqual({ status: 'waiting', delayMs: 60_000 });
+    expect(nextPoll(fg, resolveCadence({ intervalMs: 900_000 }))).toEqual({ status: 'waiting', delayMs: 900_000 });
+  });
+  it('still watches fast, still pauses while hidden', () => {
+    expect(nextPoll({ ...fg, watching: true }, DEFAULT_CADENCE)).toEqual({ status: 'waiting', delayMs: 800 });
+    expect(nextPoll({ ...fg, visible: false }, DEFAULT_CADENCE)).toEqual({ status: 'paused', reason: 'hidden' });
+  });
+  it('takes pushIntervalMs as an option, checked like the others', () => {
+    expect(resolveCadence({ pushIntervalMs: 120_000 }).pushIntervalMs).toBe(120_000);
+    expect(() => resolveCadence({ pushIntervalMs: 0 })).toThrow('above 0');
   });
 });

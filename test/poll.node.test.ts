@@ -218,3 +218,26 @@ describe('the shared drain', () => {
     expect(runs).toBe(2);
   });
 });
+
+describe('the loop while the order-status socket is healthy (issue #13)', () => {
+  it('polls every 5 minutes, at the usual minute again once the socket is lost, and not at all while hidden', async () => {
+    let pushHealthy = true;
+    const t = loopWith(async () => undefined, { pushHealthy: () => pushHealthy });
+    t.loop.start();
+    await flush();
+    await t.runUntil(3_600_000);
+    // An idle hour: the drain at start, then 12.
+    expect(t.drains).toHaveLength(13);
+    expect(t.drains.slice(0, 3)).toEqual([0, 300_000, 600_000]);
+    pushHealthy = false;
+    t.loop.wake(); // what a lost socket does
+    await flush();
+    await t.runUntil(3_720_000);
+    expect(t.drains.slice(-3)).toEqual([3_600_000, 3_660_000, 3_720_000]);
+    t.signals.setVisible(false);
+    await flush();
+    const hiddenFrom = t.drains.length;
+    await t.runUntil(7_200_000);
+    expect(t.drains).toHaveLength(hiddenFrom);
+  });
+});

@@ -118,3 +118,38 @@ describe('transport', () => {
     expect(readJwtClaims('a.!!!.c')).toEqual({});
   });
 });
+
+describe('transport retries while the server is down (issue #13)', () => {
+  it('retries a GET only while the last one went through: a down server gets one request per drain until it answers', async () => {
+    const own = await startEmulator();
+    const http = axios.create();
+    let gets = 0;
+    http.interceptors.request.use((config) => (gets++, config));
+    const transport = createTransport({
+      baseUrl: own.url,
+      projectId: String(own.projectId),
+      tokens: createTokenSource(own.issueToken('down')),
+      http,
+      retries: 3,
+    });
+    own.setFaults({ errorRate: 1, status: 503, retryAfterS: 0 });
+    await expect(transport.listEvents()).rejects.toMatchObject({ status: 503 });
+    expect(gets).toBe(4);
+    await expect(transport.listEvents()).rejects.toMatchObject({ status: 503 });
+    await expect(transport.listEvents()).rejects.toMatchObject({ status: 503 });
+    expect(gets).toBe(6);
+    own.setFaults({ errorRate: 0 });
+    await transport.listEvents();
+    expect(gets).toBe(7);
+    // Up again: a blip is retried as before.
+    own.setFaults({ errorRate: 1 });
+    let calls = 0;
+    http.interceptors.request.use((config) => {
+      if (++calls === 2) own.setFaults({ errorRate: 0 });
+      return config;
+    });
+    await expect(transport.listEvents()).resolves.toEqual([]);
+    expect(gets).toBe(9);
+    await own.close();
+  });
+});

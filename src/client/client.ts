@@ -123,6 +123,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     signals: options.signals ?? browserSignals(),
     election: async () => (await session.open()).election,
     isWatching: () => watches.isWatching(),
+    pushHealthy: () => push.healthy(),
     clock,
     onStatus(status) {
       pausedForAuth = status.status === 'paused' && status.reason === 'auth';

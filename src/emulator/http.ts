@@ -13,6 +13,8 @@ const CORS_HEADERS = {
   'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
   'Access-Control-Allow-Headers': 'Authorization, Content-Type',
   'Access-Control-Expose-Headers': 'Retry-After',
+  // Lets a page read each request's timing, the protocol it went over included (nextHopProtocol).
+  'Timing-Allow-Origin': '*',
 };
 
 /** Xsolla's error body; the client quotes `description` in its error messages. */

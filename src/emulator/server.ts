@@ -14,11 +14,12 @@ import type { PlayerInventory } from './inventory';
 import { delay } from '../schedule/delay';
 import { createOrderStatusHub, ORDER_STATUS_PATH } from './order-status';
 import { signJwt, verifyJwt } from './jwt';
+import { createNetwork, type NetworkOptions } from './network';
 import type { AckStatus, Faults } from './faults';
 import { createWorld, type PurchaseRequest, type World } from './state';
 import { matchStoreRoute, sendStoreError, serveStoreRoute } from './store-api';
 
-export interface EmulatorOptions {
+export interface EmulatorOptions extends NetworkOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
@@ -64,6 +65,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const secret = options.secret ?? randomBytes(32).toString('hex');
   const pageSize = options.pageSize ?? 50;
   const world = createWorld(projectId, options.catalog === undefined ? DEFAULT_CATALOG : requireCatalog(options.catalog));
+  const closing = new AbortController();
+  const network = createNetwork(options, closing.signal);
   const nowS = () => Date.now() / 1000;
   const hub = createOrderStatusHub((token) => {
     const sub = typeof token === 'string' ? verifyJwt(token, secret, nowS())?.sub : undefined;
@@ -72,13 +75,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // Xsolla publishes each order's statuses to the player as they happen.
   const purchase = (request: PurchaseRequest) => {
     const result = world.purchase(request);
-    hub.publish(request.userId, result.orderId, 'new');
-    if (!request.pending) for (const status of ['paid', 'done']) hub.publish(request.userId, result.orderId, status);
+    network.later(() => {
+      hub.publish(request.userId, result.orderId, 'new');
+      if (!request.pending) for (const status of ['paid', 'done']) hub.publish(request.userId, result.orderId, status);
+    });
     return result;
   };
   const pay = (orderId: unknown) => {
     const { eventIds, userId, orderId: id } = world.pay(orderId);
-    for (const status of ['paid', 'done']) hub.publish(userId, id, status);
+    network.later(() => {
+      for (const status of ['paid', 'done']) hub.publish(userId, id, status);
+    });
     return { eventIds };
   };
   const setInventory = (userId: unknown, items: unknown) => {
@@ -88,7 +95,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   const refund = (orderId: unknown) => {
     const { eventIds, userId, orderId: id } = world.refund(orderId);
-    hub.publish(userId, id, 'canceled');
+    network.later(() => hub.publish(userId, id, 'canceled'));
     return { eventIds };
   };
 
@@ -120,13 +127,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       .filter((key) => key.endsWith(` ${path}`))
       .map((key) => key.split(' ')[0]!);
 
-  const closing = new AbortController();
-
   async function route(request: IncomingMessage, response: ServerResponse) {
     const method = request.method ?? 'GET';
     const path = pathnameOf(request.url);
     if (path === undefined) return sendError(response, 400, 'the request target is not a URL path');
-    if (method === 'OPTIONS') return send(response, 204);
+    if (!path.startsWith('/__emulator/')) {
+      if (!(await network.arrive(response))) return sendError(response, 503, 'The emulator is closing');
+      world.stats.byMethod[method] = (world.stats.byMethod[method] ?? 0) + 1;
+    }
+    if (method === 'OPTIONS') return send(response, 204, undefined, network.preflightHeaders);
     const query = searchParamsOf(request.url!);
 
     const adminRoute = admin[`${method} ${path}`];

@@ -44,12 +44,17 @@ export function createWorld(projectId: number, catalog: Catalog) {
   const inventories = createInventories(catalog);
   const nextId = createIdSource(Date.now());
   let faults: Faults = { ...NO_FAULTS };
-  /** What the Events API (`requests`) and the Store API were asked, and what faults did to them. */
+  /**
+   * What the Events API (`requests`) and the Store API were asked, and what faults did to them.
+   * `byMethod` counts every request outside the admin endpoints as it reaches the server, CORS
+   * preflights included.
+   */
   const stats = {
     requests: 0,
     storeRequests: { inventory: 0, consume: 0, order: 0, virtualCurrencyBalance: 0 },
     injectedErrors: 0,
     droppedAckResponses: 0,
+    byMethod: {} as Record<string, number>,
   };
 
   function addEvent(userId: unknown, data: unknown): number {

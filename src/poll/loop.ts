@@ -37,6 +37,8 @@ export interface PollLoopOptions {
   signals: EnvironmentSignals;
   election(): Promise<LeaderElection>;
   isWatching(): boolean;
+  /** The order-status socket is healthy: an idle foreground tab may poll less often. */
+  pushHealthy?(): boolean;
   onStatus(status: LoopStatus): void;
   /** The loop could not join the election (its database or token could not be had). */
   onError(error: unknown): void;
@@ -117,6 +119,7 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
       visible: options.signals.visible(),
       online: options.signals.online(),
       watching: options.isWatching(),
+      pushHealthy: options.pushHealthy?.() ?? false,
       sinceReturnMs: returnedAt === undefined ? undefined : now() - returnedAt,
       consecutiveErrors,
       retryAfterMs,

@@ -17,6 +17,8 @@ export interface PushHint {
   stop(): void;
   /** True while the channel can be trusted to say when an order is paid. */
   covers(): boolean;
+  /** True while the channel is connected and subscribed, however long it has been silent. */
+  healthy(): boolean;
 }
 
 export interface PushHintDeps {
@@ -64,5 +66,6 @@ export function createPushHint(option: boolean | OrderStatusOptions | undefined,
       channel = undefined;
     },
     covers: () => channel !== undefined && channel.healthy && deps.clock.now() - channel.lastHeardAt < PUSH_SILENCE_MS,
+    healthy: () => channel?.healthy ?? false,
   };
 }

@@ -12,6 +12,9 @@ export interface Cadence {
   /** Between drains while an order is watched: a paid order lands within about this. 800 ms keeps
    *  the p95 under a second and a 10-minute watch under a 3 s poller's request count. */
   watchIntervalMs: number;
+  /** Between drains in the foreground while the order-status socket is healthy (it says when an
+   *  order is paid, so polling only catches what it does not announce): 12 requests an idle hour. */
+  pushIntervalMs: number;
   /** Between drains while the page is hidden; `null` (default) pauses until it is visible again. */
   hiddenIntervalMs: number | null;
   /** After the page becomes visible or focused (the player is back from Pay Station): watch cadence for this long. */
@@ -23,6 +26,7 @@ export interface Cadence {
 export const DEFAULT_CADENCE: Cadence = {
   intervalMs: 60_000,
   watchIntervalMs: 800,
+  pushIntervalMs: 300_000,
   hiddenIntervalMs: null,
   returnWatchMs: 15_000,
   errorBackoff: { baseDelayMs: 1_000, maxDelayMs: 60_000, maxRetryAfterMs: 300_000 },
@@ -53,6 +57,7 @@ export function resolveCadence(options: CadenceOptions = {}): Cadence {
   const cadence: Cadence = {
     intervalMs: readDelay('cadence.intervalMs', options.intervalMs, defaults.intervalMs),
     watchIntervalMs: readDelay('cadence.watchIntervalMs', options.watchIntervalMs, defaults.watchIntervalMs),
+    pushIntervalMs: readDelay('cadence.pushIntervalMs', options.pushIntervalMs, defaults.pushIntervalMs),
     hiddenIntervalMs: options.hiddenIntervalMs == null ? null : readDelay('cadence.hiddenIntervalMs', options.hiddenIntervalMs, 0),
     returnWatchMs: readDelay('cadence.returnWatchMs', options.returnWatchMs, defaults.returnWatchMs),
     errorBackoff: {
@@ -62,7 +67,9 @@ export function resolveCadence(options: CadenceOptions = {}): Cadence {
     },
   };
   const { baseDelayMs, maxDelayMs } = cadence.errorBackoff;
-  if ([cadence.intervalMs, cadence.watchIntervalMs, cadence.hiddenIntervalMs, baseDelayMs, maxDelayMs].includes(0)) {
+  if (
+    [cadence.intervalMs, cadence.watchIntervalMs, cadence.pushIntervalMs, cadence.hiddenIntervalMs, baseDelayMs, maxDelayMs].includes(0)
+  ) {
     throw new InvalidArgumentError('cadence intervals must be above 0 ms');
   }
   return cadence;
@@ -78,6 +85,8 @@ export interface CadenceState {
   consecutiveErrors: number;
   /** Retry-After of the last failure, when the server sent one. */
   retryAfterMs?: number;
+  /** The order-status socket is connected and subscribed to the player's orders. */
+  pushHealthy?: boolean;
 }
 
 export type PollDecision =
@@ -89,12 +98,28 @@ export type PollDecision =
 export function nextPoll(state: CadenceState, cadence: Cadence, random: () => number = Math.random): PollDecision {
   if (!state.online) return { status: 'paused', reason: 'offline' };
   if (!state.visible && cadence.hiddenIntervalMs === null) return { status: 'paused', reason: 'hidden' };
+  const usualMs = usualDelay(state, cadence);
   if (state.consecutiveErrors > 0) {
-    const jittered = fullJitterDelay(state.consecutiveErrors - 1, cadence.errorBackoff, random);
+    // The transport has already retried the blip away; this is a server that stays down. Full
+    // jitter waits half its ceiling on average, so starting from the usual wait and capping at
+    // twice it keeps a failing player from asking much more often than a healthy one: a fleet
+    // meets an outage, and comes back from it, near its steady rate instead of in a crowd.
+    const backoff = {
+      ...cadence.errorBackoff,
+      baseDelayMs: Math.max(cadence.errorBackoff.baseDelayMs, usualMs),
+      maxDelayMs: Math.max(cadence.errorBackoff.maxDelayMs, 2 * usualMs),
+    };
+    const jittered = fullJitterDelay(state.consecutiveErrors - 1, backoff, random);
     const serverWait = Math.min(state.retryAfterMs ?? 0, cadence.errorBackoff.maxRetryAfterMs);
     return { status: 'backing-off', delayMs: Math.max(jittered, serverWait) };
   }
+  return { status: 'waiting', delayMs: usualMs };
+}
+
+/** The wait between drains that succeed. */
+function usualDelay(state: CadenceState, cadence: Cadence): number {
   const justReturned = state.sinceReturnMs !== undefined && state.sinceReturnMs < cadence.returnWatchMs;
-  if (state.watching || justReturned) return { status: 'waiting', delayMs: cadence.watchIntervalMs };
-  return { status: 'waiting', delayMs: state.visible ? cadence.intervalMs : (cadence.hiddenIntervalMs ?? cadence.intervalMs) };
+  if (state.watching || justReturned) return cadence.watchIntervalMs;
+  if (!state.visible) return cadence.hiddenIntervalMs ?? cadence.intervalMs;
+  return state.pushHealthy ? Math.max(cadence.intervalMs, cadence.pushIntervalMs) : cadence.intervalMs;
 }

@@ -1,9 +1,11 @@
 /**
- * Requests the client makes over simulated time: an idle hour in the foreground and hidden, and
- * a 10-minute window in which a watched purchase lands at minute 2. The real loop runs on a
- * virtual clock against the real emulator; only the waiting is skipped.
+ * Requests the client makes over simulated time: an idle hour in the foreground (with and
+ * without a healthy order-status socket) and hidden, and a 10-minute window in which a watched
+ * purchase lands at minute 2. The real loop runs on a virtual clock against the real emulator;
+ * only the waiting is skipped.
  */
 import axios from 'axios';
+import WebSocket from 'ws';
 import { manualSignals, type CadenceOptions } from '../../src';
 import { VirtualClock } from '../support/virtual-clock';
 import type { Emulator } from '../../src/emulator';
@@ -12,7 +14,9 @@ import { benchPlayer } from './player';
 const realSleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const IDLE = new Set(['waiting', 'backing-off', 'paused', 'following', 'stopped']);
 
-async function countRequests(emulator: Emulator, cadence: CadenceOptions, scenario: 'foreground' | 'hidden' | 'watch'): Promise<number> {
+type Scenario = 'foreground' | 'push' | 'hidden' | 'watch';
+
+async function countRequests(emulator: Emulator, cadence: CadenceOptions, scenario: Scenario): Promise<number> {
   const clock = new VirtualClock();
   const http = axios.create();
   let requests = 0;
@@ -30,6 +34,7 @@ async function countRequests(emulator: Emulator, cadence: CadenceOptions, scenar
     clock,
     cadence,
     signals: manualSignals({ visible: scenario !== 'hidden' }),
+    orderStatus: scenario === 'push' && { url: `${emulator.url.replace('http', 'ws')}/connection/websocket`, websocket: WebSocket },
   });
   let status = 'stopped';
   client.on('status', (event) => (status = event.status));
@@ -45,6 +50,15 @@ async function countRequests(emulator: Emulator, cadence: CadenceOptions, scenar
     await clock.runUntil(120_000, settle);
     emulator.purchase({ userId, items: [{ sku: 'gold', quantity: 100 }] });
     await clock.runUntil(600_000, settle);
+  } else if (scenario === 'push') {
+    // The hour of a tab already open: the drain at page load is not counted, and the socket
+    // (real time, loopback) has had a moment to subscribe.
+    await settle();
+    await realSleep(1_000);
+    const atStart = requests;
+    await clock.runUntil(3_600_000, settle);
+    await client.close();
+    return requests - atStart;
   } else {
     await settle();
     await clock.runUntil(3_600_000, settle);
@@ -54,12 +68,19 @@ async function countRequests(emulator: Emulator, cadence: CadenceOptions, scenar
 }
 
 /** A fixed 3 s poller, as Xsolla's own SDK does during a purchase. */
-export const FIXED_3S: CadenceOptions = { intervalMs: 3000, watchIntervalMs: 3000, hiddenIntervalMs: 3000, returnWatchMs: 0 };
+export const FIXED_3S: CadenceOptions = {
+  intervalMs: 3000,
+  watchIntervalMs: 3000,
+  pushIntervalMs: 3000,
+  hiddenIntervalMs: 3000,
+  returnWatchMs: 0,
+};
 
 export async function benchRequests(emulator: Emulator) {
   const figures = async (cadence: CadenceOptions) => ({
     idleForeground: await countRequests(emulator, cadence, 'foreground'),
     idleHidden: await countRequests(emulator, cadence, 'hidden'),
+    idlePush: await countRequests(emulator, cadence, 'push'),
     watchWindow: await countRequests(emulator, cadence, 'watch'),
   });
   return { ours: await figures({}), fixed3s: await figures(FIXED_3S) };

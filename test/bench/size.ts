@@ -1,6 +1,7 @@
 /** The library as a browser game ships it: built, minified (esbuild) and gzipped. */
 import { build } from 'vite';
 import { transform } from 'esbuild';
+import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 const RUNTIME_DEPENDENCIES = ['axios', 'idb-keyval', 'mitt', 'p-retry', 'centrifuge'];
@@ -31,4 +32,20 @@ export async function benchSize() {
   const own = await gzippedBytes(RUNTIME_DEPENDENCIES);
   const total = await gzippedBytes([]);
   return { ownGzipBytes: own.entry, totalGzipBytes: total.entry, pushChannelGzipBytes: total.lazy };
+}
+
+/** The shipped builds (issue #11's names), gzipped as served: null for a build that does not exist yet. */
+export const ARTEFACTS = {
+  iifeCoreGzipBytes: 'dist/xsolla-getupdates.iife.js',
+  iifePushGzipBytes: 'dist/xsolla-getupdates-push.iife.js',
+  esmBrowserGzipBytes: 'dist/browser/xsolla-getupdates.js',
+  distIndexGzipBytes: 'dist/index.js',
+} as const;
+
+export function artefactSizes(): Record<keyof typeof ARTEFACTS, number | null> {
+  const gzipped = (path: string) => (existsSync(path) ? gzipSync(readFileSync(path), { level: 9 }).length : null);
+  return Object.fromEntries(Object.entries(ARTEFACTS).map(([key, path]) => [key, gzipped(path)])) as Record<
+    keyof typeof ARTEFACTS,
+    number | null
+  >;
 }

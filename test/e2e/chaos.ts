@@ -8,6 +8,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { startDemo, type EmulatorState } from './harness';
 import { PRODUCTS } from '../../demo/catalog';
+import { seeded } from '../support/seeded-random';
 
 export interface ChaosOptions {
   purchases: number;
@@ -44,18 +45,6 @@ export interface ChaosFigures extends Pick<ChaosOptions, 'purchases' | 'refunds'
 
 type Disruption = 'crash' | 'reload' | 'close';
 type Action = 'purchase' | 'refund' | Disruption;
-
-/** A small seeded generator (mulberry32), so a failing run can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Purchases, refunds and crashes in a random order, each refund after the purchase it undoes. */
 function schedule(options: ChaosOptions, random: () => number): Action[] {
