@@ -423,7 +423,7 @@ describe('smaller edges (item 18)', () => {
       locks: null,
       signals: manualSignals(),
       orderStatus: { url: `${emulator.url.replace('http', 'ws')}/connection/websocket`, websocket: CountedWebSocket },
-      cadence: { intervalMs: 100 },
+      cadence: { intervalMs: 100, pushIntervalMs: 100 },
     });
     client.start();
     await vi.waitFor(() => expect(sockets).toBe(1));
