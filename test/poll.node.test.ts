@@ -53,6 +53,34 @@ describe('the polling loop', () => {
     expect(t.statuses.at(-1)).toEqual({ status: 'stopped' });
   });
 
+  it('a drain made elsewhere (a paid status, pollNow) counts as a poll: the next one is a full interval after it', async () => {
+    const t = loopWith(async () => undefined);
+    t.loop.start();
+    await flush();
+    await t.runUntil(30_000);
+    t.loop.drainedElsewhere();
+    await flush();
+    await t.runUntil(150_000);
+    expect(t.drains).toEqual([0, 90_000, 150_000]);
+    t.loop.stop();
+  });
+
+  it('a drain made elsewhere does not cut an error backoff short', async () => {
+    let failing = true;
+    const t = loopWith(async () => {
+      if (failing) throw new HttpError('down', { retryable: true, status: 503 });
+    });
+    t.loop.start();
+    await flush();
+    const backoff = t.statuses.at(-1);
+    expect(backoff).toMatchObject({ status: 'backing-off' });
+    failing = false;
+    t.loop.drainedElsewhere();
+    await flush();
+    expect(t.statuses.at(-1)).toBe(backoff);
+    t.loop.stop();
+  });
+
   it('no wake, focus or return to the page drains before a Retry-After is over (the not-before gate)', async () => {
     let fail = true;
     const t = loopWith(async () => {

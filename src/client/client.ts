@@ -48,8 +48,10 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   let tokenVersion = 0;
   // The failure behind the latest drain error: what a halted loop rejects pending watches with.
   let lastFailure: unknown;
-  // When the latest drain succeeded (clock ms): Get order need not ask what it just answered.
+  // When the latest drain succeeded, and when the loop drains next (clock ms): Get order need
+  // not ask what a drain just answered or is about to.
   let lastDrainAt: number | undefined;
+  let nextDrainAt: number | undefined;
 
   const session = createSessionOpener({
     ...options,
@@ -87,6 +89,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         signal,
       );
       lastDrainAt = clock.now();
+      loop.drainedElsewhere(); // a no-op when the drain was the loop's own
       await compactOnce().catch((error: unknown) => emitter.emit('error', { error, phase: 'poll' }));
       if (autoRestore) restorer.afterDrain(lifetime.signal);
       return report;
@@ -126,6 +129,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     pushHealthy: () => push.healthy(),
     clock,
     onStatus(status) {
+      nextDrainAt = 'nextPollInMs' in status ? clock.now() + status.nextPollInMs : undefined;
       pausedForAuth = status.status === 'paused' && status.reason === 'auth';
       refusedSinceStart ||= pausedForAuth;
       if (status.status === 'paused' && (status.reason === 'auth' || status.reason === 'storage')) {
@@ -170,6 +174,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         backoff: cadence.errorBackoff,
         socketCovers: () => push.covers(),
         lastDrainAt: () => lastDrainAt,
+        nextDrainAt: () => nextDrainAt,
         onUncovered: () => loop.wake(),
         onStatus: reportStatus,
         onError: (error) => emitter.emit('error', { error, phase: 'order' }),

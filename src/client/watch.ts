@@ -64,9 +64,13 @@ export function createWatches(deps: WatchDeps) {
       .then(async ({ store, tabs, election }) => {
         if (!loop.leading && (await election.otherLeads())) return tabs.hintWatch(clock.now() + WATCH_HINT_MS);
         await deps.drain();
-        // The drain delivered it: no late event to hurry for (unless something else asked meanwhile).
+        // The drain delivered it: no late event to hurry for (unless something else asked meanwhile),
+        // and the loop, which the hurry may have switched to the watch cadence, waits as usual again.
         const order = await store.order(orderId);
-        if (order && SETTLED.has(order.status) && hurryUntil === hurry) hurryUntil = before;
+        if (order && SETTLED.has(order.status) && hurryUntil === hurry) {
+          hurryUntil = before;
+          loop.drainedElsewhere();
+        }
       })
       .catch(() => undefined); // reported through the error event by the drain
   }

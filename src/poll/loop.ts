@@ -53,13 +53,18 @@ export interface PollLoop {
   stop(): void;
   /** Cuts the current wait short: the next drain starts now (but never inside an error backoff). */
   wake(): void;
+  /**
+   * A drain made outside the loop (a paid status, `pollNow`) succeeded: it counts as a poll, so
+   * a plain wait starts again from now (an error backoff is left alone).
+   */
+  drainedElsewhere(): void;
   readonly running: boolean;
   /** True while this tab is the player's poller. */
   readonly leading: boolean;
 }
 
 /** Why a wait ended; only some reasons are worth a drain. */
-type WakeReason = SignalChange | 'timer' | 'wake' | 'abort';
+type WakeReason = SignalChange | 'timer' | 'wake' | 'drained' | 'abort';
 const DRAIN_ON: ReadonlySet<WakeReason> = new Set(['timer', 'wake', 'visible', 'online', 'focus']);
 
 export function createPollLoop(options: PollLoopOptions): PollLoop {
@@ -70,6 +75,8 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
   let returnedAt: number | undefined;
   let leading = false;
   let following = false;
+  // The loop is in a plain wait for its next poll, one that a drain made elsewhere restarts.
+  let waitingToPoll = false;
 
   let stopListening = () => {};
 
@@ -158,7 +165,12 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
       }
       notBefore = decision.status === 'backing-off' ? now() + decision.delayMs : 0;
       options.onStatus({ status: decision.status, nextPollInMs: decision.delayMs });
-      drainNow = DRAIN_ON.has(await wait(decision.delayMs, signal));
+      waitingToPoll = decision.status === 'waiting';
+      try {
+        drainNow = DRAIN_ON.has(await wait(decision.delayMs, signal));
+      } finally {
+        waitingToPoll = false;
+      }
     }
   }
 
@@ -234,6 +246,9 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
       options.onStatus({ status: 'stopped' });
     },
     wake: () => wakeUp?.('wake'),
+    drainedElsewhere: () => {
+      if (waitingToPoll) wakeUp?.('drained');
+    },
     get running() {
       return controller !== undefined;
     },

@@ -25,6 +25,8 @@ export interface OrderPollDeps {
   socketCovers(): boolean;
   /** When a drain last succeeded (clock ms): one within the interval already answered "was it paid?". */
   lastDrainAt(): number | undefined;
+  /** When the polling loop drains next (clock ms), if it waits: one due within the interval will answer. */
+  nextDrainAt(): number | undefined;
   /** Get order stopped covering a watch: GetUpdates short polling must start now. */
   onUncovered(): void;
   onStatus(update: OrderStatusUpdate): void;
@@ -58,10 +60,14 @@ export function createOrderPoll(deps: OrderPollDeps): OrderPoll {
       if (was) deps.onUncovered();
     };
     while (!signal.aborted) {
+      const now = deps.clock.now();
       const drainedAt = deps.lastDrainAt();
-      const justDrained = drainedAt !== undefined && deps.clock.now() - drainedAt < deps.intervalMs;
-      // Asked only when neither the socket nor a drain that just ran tells the same.
-      if (!deps.socketCovers() && !justDrained) {
+      const nextDrainAt = deps.nextDrainAt();
+      const drainNearby =
+        (drainedAt !== undefined && now - drainedAt < deps.intervalMs) ||
+        (nextDrainAt !== undefined && nextDrainAt - now <= deps.intervalMs);
+      // Asked only when neither the socket nor a drain that just ran, or is about to, tells the same.
+      if (!deps.socketCovers() && !drainNearby) {
         try {
           const status = readStatus(await deps.getOrder(orderId, signal));
           poll.answering = true;
