@@ -1,8 +1,12 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect, createSecureServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { createGetUpdatesClient } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
+import { selfSignedCertificate } from './support/self-signed';
 
 const ROUND_TRIP_MS = 600;
 let slow: Emulator;
@@ -102,5 +106,23 @@ describe('the order-status socket on the emulated line', () => {
     await vi.waitFor(() => expect(paid()).toBeDefined(), { timeout: 5_000 });
     expect(paid()!.at - paidAt).toBeGreaterThanOrEqual(ROUND_TRIP_MS / 2 - 5);
     await client.close();
+  });
+});
+
+describe('the emulated line under HTTP/2', () => {
+  it('holds the head with the body, though an HTTP/2 server would send it at once', async () => {
+    const server = createSecureServer({ ...selfSignedCertificate(), allowHTTP1: true }, (request, response) =>
+      slow.handle(request as unknown as IncomingMessage, response as unknown as ServerResponse),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const session = connect(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, { rejectUnauthorized: false });
+    const started = performance.now();
+    const stream = session.request({ ':path': `/events?project_id=${slow.projectId}`, authorization: `Bearer ${slow.issueToken('n4')}` });
+    const headAfter = await new Promise<number>((resolve) => stream.on('response', () => resolve(performance.now() - started)));
+    stream.resume();
+    await new Promise((resolve) => stream.on('end', resolve));
+    expect(headAfter).toBeGreaterThanOrEqual(ROUND_TRIP_MS - 5);
+    session.close();
+    await new Promise((resolve) => server.close(resolve));
   });
 });

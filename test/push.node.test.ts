@@ -175,3 +175,23 @@ describe('order statuses over WebSocket', () => {
     intruder.disconnect();
   });
 });
+
+describe('idle polling while the socket is healthy (issue #13)', () => {
+  it('waits pushIntervalMs between idle drains while subscribed, and the usual interval once the socket is lost', async () => {
+    const p = pushPlayer();
+    const waits: number[] = [];
+    p.client.on('status', (status) => status.status === 'waiting' && waits.push(status.nextPollInMs));
+    p.client.start();
+    // Each watch wakes the loop for a drain; the push covers it, so the drain after it is an idle one.
+    const idleWaitAfterWake = async () => {
+      const watch = new AbortController();
+      void p.client.watchOrder(nextOrderId(), { signal: watch.signal }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      watch.abort();
+      return waits.at(-1);
+    };
+    await vi.waitFor(async () => expect(await idleWaitAfterWake()).toBe(300_000), { timeout: 5_000, interval: 100 });
+    emulator.setPushDown(true);
+    await vi.waitFor(() => expect(waits.at(-1)).toBe(60_000), { timeout: 5_000 });
+  });
+});

@@ -37,10 +37,19 @@ export function createNetwork(options: NetworkOptions, closing: AbortSignal) {
     /** Waits out the request's way in and holds its answer for the way back; false when closing. */
     async arrive(response: ServerResponse): Promise<boolean> {
       if (oneWayMs === 0) return true;
-      // Node sends a head written with writeHead() only with the body, at end(): holding end() holds both.
+      // The head is held with the body: HTTP/1 would send it at end() anyway, HTTP/2 at once.
+      const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => ServerResponse;
       const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+      let head: unknown[] | undefined;
+      response.writeHead = ((...args: unknown[]) => {
+        head = args;
+        return response;
+      }) as ServerResponse['writeHead'];
       response.end = ((...args: unknown[]) => {
-        void travel().then(() => end(...args));
+        void travel().then(() => {
+          if (head) writeHead(...head);
+          end(...args);
+        });
         return response;
       }) as ServerResponse['end'];
       return travel();
