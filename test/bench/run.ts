@@ -76,17 +76,17 @@ const perPurchase = {
 };
 log('requests per idle poll in Chromium, with and without Access-Control-Max-Age (polls 6 s apart)…');
 const [idlePollMaxAge, idlePollNoMaxAge] = await Promise.all([
-  page.run('requestsPerIdlePoll', rtt50.url, 6_000, 3),
-  page.run('requestsPerIdlePoll', rtt50NoMaxAge.url, 6_000, 3),
+  page.run('requestsPerIdlePoll', rtt50.url, 6_000, 2),
+  page.run('requestsPerIdlePoll', rtt50NoMaxAge.url, 6_000, 2),
 ]);
 await page.close();
 
 // One at a time, and never beside a drain: a sample watches the next order id, which any other
 // purchase in this process would take.
 log('grant latency, loopback (watch mode vs a fixed 3 s poller vs push)…');
-const watchLatency = await grantLatencies(rtt0, {}, DEFAULT_CADENCE.watchIntervalMs, 40);
-const fixedLatency = await grantLatencies(rtt0, FIXED_3S, 3000, 10);
-const pushLatency = await grantLatencies(rtt0, {}, DEFAULT_CADENCE.watchIntervalMs, 40, true);
+const watchLatency = await grantLatencies(rtt0, {}, DEFAULT_CADENCE.watchIntervalMs, 30);
+const fixedLatency = await grantLatencies(rtt0, FIXED_3S, 3000, 8);
+const pushLatency = await grantLatencies(rtt0, {}, DEFAULT_CADENCE.watchIntervalMs, 30, true);
 log('grant latency, 50 ms round trip (watch mode, push)…');
 const watchLatency50 = await grantLatencies(rtt50, {}, DEFAULT_CADENCE.watchIntervalMs, 40);
 const pushLatency50 = await grantLatencies(rtt50, {}, DEFAULT_CADENCE.watchIntervalMs, 40, true);
