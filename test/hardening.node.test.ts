@@ -423,7 +423,6 @@ describe('smaller edges (item 18)', () => {
       locks: null,
       signals: manualSignals(),
       orderStatus: { url: `${emulator.url.replace('http', 'ws')}/connection/websocket`, websocket: CountedWebSocket },
-      // Fast polling although the socket is healthy (which would relax it to pushIntervalMs).
       cadence: { intervalMs: 100, pushIntervalMs: 100 },
     });
     client.start();
