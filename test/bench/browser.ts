@@ -4,7 +4,7 @@
  * preflight unless the browser still holds one for that URL.
  */
 import { createGetUpdatesClient, type CadenceOptions } from '../../src';
-import { benchDrain, countsSince, type MethodCounts } from './drain';
+import { ackFloor, benchDrain, countsSince, type MethodCounts } from './drain';
 
 const PROJECT_ID = 308077;
 const ITEMS = [{ sku: 'gold', quantity: 1 }];
@@ -18,20 +18,30 @@ const adminOf =
 
 const methodCounts = async (emulatorUrl: string) => (await adminOf(emulatorUrl)<{ byMethod: MethodCounts }>('stats')).byMethod;
 
-/** The drain, its floor and (when asked) the naive baseline, and the protocol the requests went over. */
-export async function drainInBrowser(emulatorUrl: string, events: number, run: string, naive: boolean) {
-  // The buffer keeps the first 250 entries: start it afresh, so it holds this emulator's.
-  performance.clearResourceTimings();
-  const figures = await benchDrain({ baseUrl: emulatorUrl, projectId: PROJECT_ID, indexedDB, events, admin: adminOf(emulatorUrl) }, run, {
-    naive,
-  });
-  const protocols = new Set(
+/** Which protocols the page's requests to `emulatorUrl` went over, as far as the timing buffer holds them. */
+const protocolsTo = (emulatorUrl: string) => [
+  ...new Set(
     performance
       .getEntriesByType('resource')
       .filter((entry) => entry.name.startsWith(emulatorUrl))
       .map((entry) => (entry as PerformanceResourceTiming).nextHopProtocol),
-  );
-  return { ...figures, protocols: [...protocols] };
+  ),
+];
+
+/** The bare acks alone, `inFlight` at a time, and the protocol they went over. */
+export async function ackFloorInBrowser(emulatorUrl: string, events: number, run: string, inFlight: number) {
+  performance.clearResourceTimings();
+  const options = { baseUrl: emulatorUrl, projectId: PROJECT_ID, indexedDB, events, admin: adminOf(emulatorUrl) };
+  return { ms: await ackFloor(options, run, inFlight), protocols: protocolsTo(emulatorUrl) };
+}
+
+/** The drain, its floor and (when asked) the naive baseline, and the protocol the requests went over. */
+export async function drainInBrowser(emulatorUrl: string, events: number, run: string, naive: boolean) {
+  // The buffer keeps the first 250 entries: start it afresh, so it holds this emulator's.
+  performance.clearResourceTimings();
+  const options = { baseUrl: emulatorUrl, projectId: PROJECT_ID, indexedDB, events, admin: adminOf(emulatorUrl) };
+  const figures = await benchDrain(options, run, { naive });
+  return { ...figures, protocols: protocolsTo(emulatorUrl) };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -61,8 +61,8 @@ export async function drainWithClient(options: DrainBenchOptions, run: string): 
   return { ms: elapsed, requests };
 }
 
-/** The floor: the same number of acks as bare `fetch` POSTs, as many in flight as the client allows. */
-export async function ackFloor(options: DrainBenchOptions, run: string): Promise<number> {
+/** The floor: the same number of acks as bare `fetch` POSTs, as many in flight as the client allows (or `inFlight`). */
+export async function ackFloor(options: DrainBenchOptions, run: string, inFlight = ACK_CONCURRENCY): Promise<number> {
   const { token, eventIds } = await backlog(options, `bench-floor-${run}`);
   const queue = [...eventIds];
   const ack = async (id: number) => {
@@ -74,7 +74,7 @@ export async function ackFloor(options: DrainBenchOptions, run: string): Promise
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) await ack(id);
   };
-  await Promise.all(Array.from({ length: ACK_CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: inFlight }, worker));
   return performance.now() - started;
 }
 

@@ -12,7 +12,8 @@ export async function openBenchPage() {
   const demo = await startDemo();
   // Both origins are on loopback here, which Chromium guards (Local Network Access); a game page
   // and getupdate.xsolla.com are both public, so the bench grants what they would never be asked.
-  const context = await demo.browser.newContext({ permissions: ['local-network-access'] });
+  // The HTTP/2 emulator's certificate is a throwaway one: this context takes it as trusted.
+  const context = await demo.browser.newContext({ permissions: ['local-network-access'], ignoreHTTPSErrors: true });
   const page = await context.newPage();
   // No demo app on this page: nothing else polls or renders while the bench measures. The route
   // goes once the page is there: while Playwright intercepts, it answers CORS preflights itself.

@@ -12,6 +12,7 @@ import { DEFAULT_CADENCE } from '../../src';
 import { benchDrain, type MethodCounts } from './drain';
 import { lockstepPolicy, OUR_POLICY, PLAYER_MIX, simulateFleet } from './fleet';
 import { grantLatencies, percentile } from './latency';
+import { serveOverHttp2 } from './http2';
 import { openBenchPage } from './page';
 import { asciiPlot, svgPlot } from './plot';
 import { benchRequests, FIXED_3S } from './requests';
@@ -24,6 +25,8 @@ const log = (line: string) => console.error(`  [${Math.round((performance.now() 
 const total = (counts: MethodCounts) => Object.values(counts).reduce((sum, count) => sum + count, 0);
 const EVENTS = 1000;
 const EVENTS_AT_150 = 500;
+const EVENTS_OVER_H2 = 500;
+const H2_IN_FLIGHT = [6, 24] as const;
 
 const emulators: Emulator[] = [];
 const emulatorWith = async (options: Parameters<typeof startEmulator>[0]) => {
@@ -59,6 +62,13 @@ await drainAt(50, rtt50, EVENTS);
 // Half the backlog at 150 ms: the ratio to the floor is the figure, and the whole run stays under 6 minutes.
 await drainAt(150, rtt150, EVENTS_AT_150);
 
+log(`HTTP/2 over TLS, 50 ms: ${EVENTS_OVER_H2} bare acks, ${H2_IN_FLIGHT.join(' then ')} in flight…`);
+const h2 = await serveOverHttp2(rtt50);
+const h2Floors: Record<number, Awaited<ReturnType<typeof page.run<'ackFloorInBrowser'>>>> = {};
+for (const inFlight of H2_IN_FLIGHT)
+  h2Floors[inFlight] = await page.run('ackFloorInBrowser', h2.url, EVENTS_OVER_H2, `h2-${inFlight}-${Date.now()}`, inFlight);
+await h2.close();
+
 log('requests per purchase in Chromium (50 ms, watch mode, push off)…');
 const perPurchase = {
   combined: await page.run('requestsPerPurchase', rtt50.url, 'combined'),
@@ -66,17 +76,17 @@ const perPurchase = {
 };
 log('requests per idle poll in Chromium, with and without Access-Control-Max-Age (polls 6 s apart)…');
 const [idlePollMaxAge, idlePollNoMaxAge] = await Promise.all([
-  page.run('requestsPerIdlePoll', rtt50.url, 6_000, 3),
-  page.run('requestsPerIdlePoll', rtt50NoMaxAge.url, 6_000, 3),
+  page.run('requestsPerIdlePoll', rtt50.url, 6_000, 2),
+  page.run('requestsPerIdlePoll', rtt50NoMaxAge.url, 6_000, 2),
 ]);
 await page.close();
 
 // One at a time, and never beside a drain: a sample watches the next order id, which any other
 // purchase in this process would take.
 log('grant latency, loopback (watch mode vs a fixed 3 s poller vs push)…');
-const watchLatency = await grantLatencies(rtt0, {}, DEFAULT_CADENCE.watchIntervalMs, 40);
-const fixedLatency = await grantLatencies(rtt0, FIXED_3S, 3000, 10);
-const pushLatency = await grantLatencies(rtt0, {}, DEFAULT_CADENCE.watchIntervalMs, 40, true);
+const watchLatency = await grantLatencies(rtt0, {}, DEFAULT_CADENCE.watchIntervalMs, 30);
+const fixedLatency = await grantLatencies(rtt0, FIXED_3S, 3000, 8);
+const pushLatency = await grantLatencies(rtt0, {}, DEFAULT_CADENCE.watchIntervalMs, 30, true);
 log('grant latency, 50 ms round trip (watch mode, push)…');
 const watchLatency50 = await grantLatencies(rtt50, {}, DEFAULT_CADENCE.watchIntervalMs, 40);
 const pushLatency50 = await grantLatencies(rtt50, {}, DEFAULT_CADENCE.watchIntervalMs, 40, true);
@@ -115,6 +125,9 @@ const bench = {
   drain500MsRtt150: round(drains[150]!.drainMs),
   ackFloor500MsRtt150: round(drains[150]!.floorMs),
   drainOverFloorRtt150: overFloor(150),
+  ackFloor500MsRtt50H2: round(h2Floors[6]!.ms),
+  ackFloor500MsRtt50H2x24: round(h2Floors[24]!.ms),
+  h2Protocol: h2Floors[24]!.protocols.join(' '),
   drainRequestsRtt50: drains[50]!.drainRequests,
   drainProtocol: drains[50]!.protocols.join(' '),
   requestsPerPurchaseCombined: total(perPurchase.combined),
@@ -171,6 +184,11 @@ console.table({
     ours: bench.drain500MsRtt150,
     floor: bench.ackFloor500MsRtt150,
     baseline: `${bench.drainOverFloorRtt150}× the floor`,
+  },
+  'bare acks of 500 over HTTP/2, 50 ms, 24 in flight (ms)': {
+    ours: bench.ackFloor500MsRtt50H2x24,
+    floor: `${bench.ackFloor500MsRtt50H2} (6 in flight)`,
+    baseline: bench.h2Protocol,
   },
   'drain 1,000, Node, loopback (ms)': {
     ours: bench.drain1000MsNode,
