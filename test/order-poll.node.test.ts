@@ -3,12 +3,12 @@
  * virtual clock against the real emulator: only the waiting is skipped.
  */
 import axios from 'axios';
-import { IDBFactory } from 'fake-indexeddb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createGetUpdatesClient, OrderNotFoundError, type ClientEvents, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
+import { OrderNotFoundError, type ClientEvents, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { VirtualClock } from './support/virtual-clock';
+import { soloPlayer } from './support/solo-player';
 
 let emulator: Emulator;
 const clients: GetUpdatesClient[] = [];
@@ -26,7 +26,6 @@ const WATCH_MS = 800;
 
 /** A player whose client runs on a virtual clock and counts its requests by route. */
 function timedPlayer(options: Partial<GetUpdatesClientOptions> = {}) {
-  const userId = `order-poll-${Math.random().toString(36).slice(2, 10)}`;
   const clock = new VirtualClock();
   const http = axios.create();
   const requests = { events: 0, order: 0, total: 0 };
@@ -45,17 +44,7 @@ function timedPlayer(options: Partial<GetUpdatesClientOptions> = {}) {
       throw error;
     },
   );
-  const client = createGetUpdatesClient({
-    projectId: emulator.projectId,
-    baseUrl: emulator.url,
-    token: emulator.issueToken(userId),
-    indexedDB: new IDBFactory(),
-    locks: null,
-    http,
-    clock,
-    restore: { storeUrl: emulator.url },
-    ...options,
-  });
+  const { userId, client } = soloPlayer(emulator, 'order-poll', { http, clock, restore: { storeUrl: emulator.url }, ...options });
   clients.push(client);
   const seen: Array<[keyof ClientEvents, unknown]> = [];
   client.on('*' as never, ((type: keyof ClientEvents, payload: unknown) => seen.push([type, payload])) as never);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGetUpdatesClient, InvalidArgumentError } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { restoreClientScenarios } from './shared/restore-client-scenarios';
+import { soloPlayer } from './support/solo-player';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -33,19 +34,11 @@ describe('the restore option', () => {
 
 describe('where the Store API is, when storeUrl is not given', () => {
   it("is the baseUrl's server when baseUrl is not Xsolla's (the emulator serves both), so development never calls store.xsolla.com", async () => {
-    const userId = `store-default-${crypto.randomUUID()}`;
+    const { userId, client } = soloPlayer(emulator, 'store-default', { restore: {} });
     // Another device bought it long ago: the inventory lists the sword, no event is left.
     emulator.setInventory(userId, [
       { sku: 'dragon_blade', quantity: 1, type: 'virtual_good', virtual_item_type: 'non_consumable', instance_id: null },
     ]);
-    const client = createGetUpdatesClient({
-      projectId: emulator.projectId,
-      baseUrl: emulator.url,
-      token: emulator.issueToken(userId),
-      indexedDB: new IDBFactory(),
-      locks: null,
-      restore: {},
-    });
     try {
       const report = await client.restorePurchases();
       expect(report.restored).toEqual([{ sku: 'dragon_blade', quantity: 1 }]);

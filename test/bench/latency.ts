@@ -2,7 +2,7 @@
 import WebSocket from 'ws';
 import type { CadenceOptions } from '../../src';
 import type { Emulator } from '../../src/emulator';
-import { benchPlayer } from './player';
+import { soloPlayer } from '../support/solo-player';
 
 export const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -20,7 +20,7 @@ export async function grantLatencies(
   samples: number,
   push = false,
 ): Promise<number[]> {
-  const { userId, client } = benchPlayer(emulator, 'latency', {
+  const { userId, client } = soloPlayer(emulator, 'bench-latency', {
     cadence,
     orderStatus: push && { url: `${emulator.url.replace('http', 'ws')}/connection/websocket`, websocket: WebSocket },
   });

@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { manualSignals, type CadenceOptions } from '../../src';
 import { VirtualClock } from '../support/virtual-clock';
 import type { Emulator } from '../../src/emulator';
-import { benchPlayer } from './player';
+import { soloPlayer } from '../support/solo-player';
 
 const realSleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const IDLE = new Set(['waiting', 'backing-off', 'paused', 'following', 'stopped']);
@@ -29,7 +29,7 @@ async function countRequests(emulator: Emulator, cadence: CadenceOptions, scenar
       throw error;
     },
   );
-  const { userId, client } = benchPlayer(emulator, `requests-${scenario}`, {
+  const { userId, client } = soloPlayer(emulator, `bench-requests-${scenario}`, {
     http,
     clock,
     cadence,
