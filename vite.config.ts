@@ -92,6 +92,11 @@ const tests: UserConfig = {
   // Pre-bundled up front so browser tests are not reloaded mid-run by dependency discovery.
   optimizeDeps: { include: BROWSER_DEPENDENCIES },
   test: {
+    // Ceilings, not waits: every test waits for a condition, and on a busy 2-core machine a
+    // condition that holds within milliseconds on a quiet one may take seconds.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    expect: { poll: { timeout: 30_000, interval: 20 } },
     projects: [
       { extends: true, test: { name: 'node', environment: 'node', include: ['test/**/*.node.test.ts'] } },
       {
@@ -118,11 +123,11 @@ const tests: UserConfig = {
       },
       {
         extends: true,
-        test: { name: 'smoke', environment: 'node', include: ['test/smoke/**/*.smoke.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+        test: { name: 'smoke', environment: 'node', include: ['test/smoke/**/*.smoke.test.ts'] },
       },
       {
         extends: true,
-        test: { name: 'e2e', environment: 'node', include: ['test/e2e/**/*.e2e.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+        test: { name: 'e2e', environment: 'node', include: ['test/e2e/**/*.e2e.test.ts'] },
       },
     ],
   },

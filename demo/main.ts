@@ -190,7 +190,10 @@ async function spend(sku: string, quantity: number) {
 }
 byId('drink').addEventListener('click', () => void spend('health_potion', 1));
 byId('spend-gold').addEventListener('click', () => void spend('gold', 100));
-byId('poll-now').addEventListener('click', () => void client.pollNow().catch(() => undefined));
+byId('poll-now').addEventListener('click', async () => {
+  const report = await client.pollNow().catch(() => undefined); // why it failed is logged by the error handler
+  log('poll', report ? `fetched ${report.fetched}, granted ${report.granted}, acked ${report.acked}` : 'failed');
+});
 byId('restore').addEventListener('click', async () => {
   const button = byId<HTMLButtonElement>('restore');
   button.disabled = true;
