@@ -1,12 +1,14 @@
 /**
- * The README's TypeScript examples compile as written, under `tsc --strict`, against the
- * package's own types: the lines a newcomer copies must not fail on the first try.
+ * The README tells the truth where a check can tell: its TypeScript examples compile as written,
+ * under `tsc --strict`, against the package's own types (the lines a newcomer copies must not fail
+ * on the first try), and its table of build sizes is the build's.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..');
@@ -79,4 +81,54 @@ describe('the README', () => {
       output.replaceAll(/\S*readme-line-(\d+)\.ts\((\d+)/g, (_, start, at) => `README.md line ${Number(start) + Number(at) - 1}`),
     ).toBe('');
   }, 60_000);
+});
+
+/** The files each row of the Set up table measures, keyed by the row's first file; one list per figure. */
+const MEASURED: Record<string, string[][]> = {
+  'dist/index.js': [['dist/index.js']],
+  'dist/xsolla-getupdates.iife.js': [['dist/xsolla-getupdates.iife.js']],
+  'dist/xsolla-getupdates-push.iife.js': [['dist/xsolla-getupdates-push.iife.js']],
+  'dist/browser/xsolla-getupdates.js': [['dist/browser/xsolla-getupdates.js'], ['dist/browser/xsolla-getupdates-order-status.js']],
+  'dist/emulator.js': [['dist/emulator.js', 'dist/chunks/server-*.js']],
+  'dist/node.js': [['dist/node.js']],
+};
+
+/** The files a path names, `*` standing for any part of a file name (Node 20 has no fs.glob). */
+const filesAt = (pattern: string) => {
+  const name = new RegExp(`^${basename(pattern).replaceAll('.', '\\.').replaceAll('*', '.*')}$`);
+  return readdirSync(join(root, dirname(pattern)))
+    .filter((file) => name.test(file))
+    .map((file) => join(root, dirname(pattern), file));
+};
+
+/** Gzipped size in KB (1000 bytes, as size-limit counts), at size-limit's level. */
+const gzippedKB = (patterns: string[]) =>
+  patterns.flatMap(filesAt).reduce((sum, file) => sum + gzipSync(readFileSync(file), { level: 9 }).length, 0) / 1000;
+
+describe('the README', () => {
+  it("the Set up table's sizes are the build's, within half a KB", () => {
+    // `npm test` builds before it tests; run alone, this needs `npm run build` first.
+    expect(existsSync(join(root, 'dist/index.js')), 'dist/ is missing: run `npm run build` first').toBe(true);
+    const table = readme.slice(readme.indexOf('## Set up'), readme.indexOf('## The demo'));
+    const rows = table.split('\n').filter((line) => line.startsWith('| `dist/'));
+    const stated = Object.fromEntries(
+      rows.map((row) => {
+        const cells = row.split('|').map((cell) => cell.trim());
+        const figures = [...cells.at(-2)!.matchAll(/([\d.]+) KB/g)].map((match) => Number(match[1]));
+        return [/`([^`]+)`/.exec(cells[1]!)![1]!, figures];
+      }),
+    );
+    const measured = Object.fromEntries(
+      Object.entries(MEASURED).map(([row, figures]) => [row, figures.map((patterns) => Math.round(gzippedKB(patterns) * 10) / 10)]),
+    );
+    expect(Object.keys(stated)).toEqual(expect.arrayContaining(Object.keys(MEASURED)));
+    for (const [row, figures] of Object.entries(measured)) {
+      expect(stated[row], `${row}: the README says ${stated[row]?.join(' + ')} KB, the build gives ${figures.join(' + ')} KB`).toHaveLength(
+        figures.length,
+      );
+      figures.forEach((figure, i) =>
+        expect(Math.abs(stated[row]![i]! - figure), `${row}: README ${stated[row]![i]} KB, build ${figure} KB`).toBeLessThanOrEqual(0.5),
+      );
+    }
+  });
 });
