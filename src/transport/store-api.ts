@@ -68,7 +68,7 @@ export function createStoreApi(options: StoreApiOptions): StoreApi {
         previous = read;
       }
       throw new GetUpdatesError(
-        `${api.where('GET', inventoryPath)}: the inventory changed while it was read (${MAX_INVENTORY_READS} reads, no two alike); try again later`,
+        `${api.where('GET', inventoryPath)}: the inventory changed while it was read (${MAX_INVENTORY_READS} reads, no two in a row alike); try again later`,
       );
     },
     async getOrder(orderId, signal) {
