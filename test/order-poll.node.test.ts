@@ -2,10 +2,10 @@
  * Order status by short polling (Get order) while the order-status socket is off or down, on a
  * virtual clock against the real emulator: only the waiting is skipped.
  */
-import axios from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { OrderNotFoundError, type ClientEvents, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
+import { AuthError, OrderNotFoundError, type ClientEvents, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { VirtualClock } from './support/virtual-clock';
 import { soloPlayer } from './support/solo-player';
@@ -55,7 +55,16 @@ function timedPlayer(options: Partial<GetUpdatesClientOptions> = {}) {
     for (let calm = 0; calm < 3; calm = inflight === 0 ? calm + 1 : 0) await realSleep(1);
   };
   const advanceTo = (ms: number) => clock.runUntil(ms, settle);
-  return { userId, client, clock, requests, emitted, settle, advanceTo };
+  return { userId, client, clock, http, requests, emitted, settle, advanceTo };
+}
+
+/** Get order answers `status` instead, while `when` says so for the request's bearer token. */
+function getOrderAnswers(http: AxiosInstance, status: number, when: (authorization: string) => boolean) {
+  http.interceptors.response.use((response) => {
+    const authorization = String(response.config.headers.Authorization);
+    if (!String(response.config.url).includes('/order/') || !when(authorization)) return response;
+    return { ...response, status, data: JSON.stringify({ statusCode: status, errorMessage: 'refused by the test' }) };
+  });
 }
 
 const socketDown = () => {
@@ -102,17 +111,60 @@ describe('order status by Get order', () => {
     expect(p.emitted('orderStatus').map(({ status }) => status)).toEqual(['new', 'done']);
   });
 
-  it('a 404 for an unknown order is reported once as OrderNotFoundError, and GetUpdates short polling takes over', async () => {
+  it('a 404 for an unknown order is reported once as OrderNotFoundError, asked a few more times only, and GetUpdates short polling takes over', async () => {
     const p = timedPlayer();
     const controller = new AbortController();
     const watching = p.client.watchOrder(987_654_321, { signal: controller.signal }).catch((error: unknown) => error);
     await p.settle();
     await p.advanceTo(8_000);
     expect(p.emitted('error')).toEqual([{ phase: 'order', error: expect.any(OrderNotFoundError) }]);
-    expect(p.requests.order).toBe(1);
     expect(p.requests.events).toBeGreaterThanOrEqual(8); // the fallback: every watch interval
+    const asked = p.requests.order;
+    expect(asked).toBeGreaterThan(1);
+    expect(asked).toBeLessThanOrEqual(5);
+    await p.advanceTo(60_000);
+    expect(p.requests.order).toBe(asked); // it gave up on that order
+    expect(p.emitted('error')).toHaveLength(1);
     controller.abort(new Error('gave up'));
     expect(await watching).toMatchObject({ message: 'gave up' });
+  });
+
+  it('an order Get order does not show yet (404) is asked again on the next tick, and its statuses follow once it shows', async () => {
+    const p = timedPlayer();
+    let notYet = 2;
+    getOrderAnswers(p.http, 404, () => notYet-- > 0);
+    const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 3 }], pending: true });
+    const watching = p.client.watchOrder(orderId);
+    await p.settle();
+    await p.advanceTo(3 * WATCH_MS);
+    expect(p.requests.order).toBeGreaterThanOrEqual(3); // two 404s, then the answer
+    expect(p.emitted('orderStatus')).toEqual([{ orderId: String(orderId), status: 'new', source: 'poll' }]);
+    emulator.pay(orderId);
+    await p.advanceTo(10_000);
+    await expect(watching).resolves.toMatchObject({ orderId: String(orderId), status: 'granted' });
+    expect(p.emitted('orderStatus').map(({ status }) => status)).toEqual(['new', 'done']);
+    expect(await p.client.inventory.balance('gold')).toBe(3);
+  });
+
+  it('Get order refusing the token (403) asks again once setToken gives a new one, and reports the statuses', async () => {
+    const p = timedPlayer();
+    let refused: string | undefined;
+    getOrderAnswers(p.http, 403, (authorization) => (refused ??= authorization) === authorization);
+    const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 4 }], pending: true });
+    const watching = p.client.watchOrder(orderId);
+    await p.settle();
+    await p.advanceTo(60_000);
+    expect(p.emitted('orderStatus')).toEqual([]);
+    expect(p.requests.order).toBeLessThanOrEqual(20); // a refused token is not asked again at every tick
+
+    p.client.setToken(emulator.issueToken(p.userId, 7_200)); // a token of its own, not the refused one
+    await p.advanceTo(130_000); // the backoff after the last refusal (at most 60 s) runs out first
+    expect(p.emitted('orderStatus')).toEqual([{ orderId: String(orderId), status: 'new', source: 'poll' }]);
+    emulator.pay(orderId);
+    await p.advanceTo(140_000);
+    await expect(watching).resolves.toMatchObject({ orderId: String(orderId), status: 'granted' });
+    expect(p.emitted('orderStatus').map(({ status }) => status)).toEqual(['new', 'done']);
+    expect(p.emitted('error').filter(({ error }) => error instanceof AuthError)).toEqual([]);
   });
 
   it('a watched order that is never paid is polled until the watch ends, then not at all', async () => {

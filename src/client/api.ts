@@ -71,7 +71,7 @@ export interface RestoreReport {
   revoked: RestoreLine[];
   /** Inventory rows (or SKUs) left alone, and why. */
   skipped: SkippedItem[];
-  /** Inventory pages read. */
+  /** Pages the inventory filled (a listing of several pages is read again, to check it held still). */
   pages: number;
 }
 

@@ -1,9 +1,9 @@
 /**
- * Restore as the client runs it: read the ledger's change counter, page through the Player
- * Inventory, read it (pure), and apply it in one transaction that refuses when the ledger changed
- * meanwhile (then the inventory is read again). Nothing is applied before the whole inventory is
- * read and understood, so a failure changes nothing. `auto` runs it once per session, after the
- * first successful drain.
+ * Restore as the client runs it: read the ledger's change counter, read the Player Inventory
+ * (every row exactly once: the transport pages it until two reads agree), understand it (pure),
+ * and apply it in one transaction that refuses when the ledger changed meanwhile (then the
+ * inventory is read again). Nothing is applied before the whole inventory is read and understood,
+ * so a failure changes nothing. `auto` runs it once per session, after the first successful drain.
  */
 import { GetUpdatesError } from '../errors';
 import { readInventory } from '../restore/plan';

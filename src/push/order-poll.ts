@@ -3,8 +3,11 @@
  * trouble, use short polling; call Get order"). While an order is watched and the order-status
  * socket does not cover it, Get order is asked at the watch cadence. While it answers, it covers
  * the watch instead of the socket: GetUpdates stays at its slow cadence, and a `paid`/`done`
- * drains at once. A 404 (no such order) is reported once and hands the watch back to GetUpdates
- * short polling; other failures back off, and GetUpdates polls fast meanwhile.
+ * drains at once. A failure hands the watch back to GetUpdates short polling, and Get order asks
+ * again to win it back: after a 404 (the order may not show yet) on the next tick, a few times;
+ * after a refused token once a drain has worked since (the game's `setToken`, or a refresh),
+ * backing off; after other failures, backing off. The first failure of a run is reported, but
+ * not a refused token: the drain reports that.
  */
 import { AuthError, OrderNotFoundError, ProtocolError } from '../errors';
 import { field } from '../events/fields';
@@ -12,6 +15,9 @@ import { fullJitterDelay, type BackoffPolicy } from '../schedule/backoff';
 import type { Clock } from '../schedule/clock';
 import { delay } from '../schedule/delay';
 import type { OrderStatusUpdate } from './order-status';
+
+/** Get order asks this many times about an order it answers 404 for, before the 404 is final. */
+const NOT_FOUND_ASKS = 4;
 
 export interface OrderPollDeps {
   /** Get order's raw answer; rejects with OrderNotFoundError on a 404. */
@@ -23,14 +29,17 @@ export interface OrderPollDeps {
   backoff: BackoffPolicy;
   /** The order-status socket covers watched orders now: Get order waits. */
   socketCovers(): boolean;
-  /** When a drain last succeeded (clock ms): one within the interval already answered "was it paid?". */
+  /**
+   * When a drain last succeeded (clock ms): one within the interval already answered "was it
+   * paid?"; one since Get order was refused says the token works again.
+   */
   lastDrainAt(): number | undefined;
   /** When the polling loop drains next (clock ms), if it waits: one due within the interval will answer. */
   nextDrainAt(): number | undefined;
   /** Get order stopped covering a watch: GetUpdates short polling must start now. */
   onUncovered(): void;
   onStatus(update: OrderStatusUpdate): void;
-  /** The first failure of a run of failures (a 404 once: polling that order ends). */
+  /** The first failure of a run of failures (a 404 once), other than a refused token. */
   onError(error: unknown): void;
 }
 
@@ -53,33 +62,46 @@ export function createOrderPoll(deps: OrderPollDeps): OrderPoll {
 
   async function run(orderId: string, poll: Poll) {
     const { signal } = poll.stop;
+    // Since the last answer: failures that back off (a 404 does not), 404s, whether the run was
+    // reported, and when Get order last refused the token.
     let failures = 0;
+    let notFound = 0;
+    let reported = false;
+    let refusedAt: number | undefined;
     const stopCovering = () => {
       const was = poll.answering;
       poll.answering = false;
       if (was) deps.onUncovered();
     };
-    while (!signal.aborted) {
-      const now = deps.clock.now();
+    const drainNearby = (now: number) => {
       const drainedAt = deps.lastDrainAt();
       const nextDrainAt = deps.nextDrainAt();
-      const drainNearby =
+      return (
         (drainedAt !== undefined && now - drainedAt < deps.intervalMs) ||
-        (nextDrainAt !== undefined && nextDrainAt - now <= deps.intervalMs);
-      // Asked only when neither the socket nor a drain that just ran, or is about to, tells the same.
-      if (!deps.socketCovers() && !drainNearby) {
+        (nextDrainAt !== undefined && nextDrainAt - now <= deps.intervalMs)
+      );
+    };
+    // A refused token is tried again once a drain has worked since: the token changed, or was refreshed.
+    const tokenMayWork = () => refusedAt === undefined || (deps.lastDrainAt() ?? -Infinity) > refusedAt;
+    while (!signal.aborted) {
+      // Asked when the socket does not tell the same, and, while Get order covers the watch, no
+      // drain that just ran or is about to does either; uncovered, it asks to cover it again.
+      if (!deps.socketCovers() && tokenMayWork() && !(poll.answering && drainNearby(deps.clock.now()))) {
         try {
           const status = readStatus(await deps.getOrder(orderId, signal));
           poll.answering = true;
-          failures = 0;
+          [failures, notFound, reported, refusedAt] = [0, 0, false, undefined];
           deps.onStatus({ orderId, status, source: 'poll' });
         } catch (error) {
           if (signal.aborted) return;
           stopCovering();
-          // No such order, or no usable token (the drain reports that): GetUpdates has the watch.
-          if (error instanceof OrderNotFoundError) return deps.onError(error);
-          if (error instanceof AuthError) return;
-          if (failures++ === 0) deps.onError(error);
+          if (error instanceof AuthError) refusedAt = deps.clock.now();
+          else if (!reported) {
+            reported = true;
+            deps.onError(error);
+          }
+          if (!(error instanceof OrderNotFoundError)) failures++;
+          else if (++notFound >= NOT_FOUND_ASKS) return; // no such order: GetUpdates has the watch
         }
       }
       const wait = failures === 0 ? deps.intervalMs : Math.max(deps.intervalMs, fullJitterDelay(failures - 1, deps.backoff));

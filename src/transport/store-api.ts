@@ -1,10 +1,11 @@
 /**
  * Xsolla's Store API, the two reads this library makes with the player's JWT: the Player
- * Inventory (paged, at most 50 items a page) and Get order. Same request core as the Events API:
- * token refresh, typed errors, retries with Retry-After.
+ * Inventory (paged, at most 50 items a page, read until two reads agree) and Get order. Same
+ * request core as the Events API: token refresh, typed errors, retries with Retry-After.
  */
 import type { AxiosInstance } from 'axios';
-import { OrderNotFoundError, ProtocolError } from '../errors';
+import { GetUpdatesError, OrderNotFoundError, ProtocolError } from '../errors';
+import { isConsistent, type InventoryRead } from '../restore/listing';
 import { createApi, readArray, readJson } from './request';
 import type { TokenSource } from './token';
 
@@ -14,6 +15,8 @@ export const DEFAULT_STORE_URL = 'https://store.xsolla.com/api';
 export const INVENTORY_PAGE_SIZE = 50;
 /** 10,000 items: a server that never answers a short page fails the restore instead of looping. */
 const MAX_INVENTORY_PAGES = 200;
+/** Reads of a listing of several pages: the first, and up to three more to find two that agree. */
+const MAX_INVENTORY_READS = 4;
 
 export interface StoreApiOptions {
   storeUrl: string;
@@ -25,8 +28,12 @@ export interface StoreApiOptions {
 }
 
 export interface StoreApi {
-  /** Every row of the player's inventory, as the server sent them, paging until a short page. */
-  inventoryItems(signal?: AbortSignal): Promise<{ items: unknown[]; pages: number }>;
+  /**
+   * Every row of the player's inventory exactly once, as the server sent them, paging until a
+   * short page. A listing of several pages is read again until two reads agree (it may change
+   * between page reads); when none do, rejects with a GetUpdatesError.
+   */
+  inventoryItems(signal?: AbortSignal): Promise<InventoryRead>;
   /**
    * The order as Get order answers it (`{order_id, status, content}`), unchecked. Not retried:
    * its caller polls. A 404 rejects with OrderNotFoundError.
@@ -39,17 +46,30 @@ export function createStoreApi(options: StoreApiOptions): StoreApi {
   const project = `/v2/project/${encodeURIComponent(options.projectId)}`;
   const inventoryPath = `${project}/user/inventory/items`;
 
+  /** One pass over the pages: consistent only if nothing changed meanwhile. */
+  async function readPages(signal?: AbortSignal): Promise<InventoryRead> {
+    const items: unknown[] = [];
+    for (let pages = 1; pages <= MAX_INVENTORY_PAGES; pages++) {
+      const params = { limit: INVENTORY_PAGE_SIZE, offset: items.length };
+      const response = await api.getWithRetries(inventoryPath, { params, signal, retries: options.retries ?? 3 });
+      const page = readArray(response.data, 'items', api.where('GET', inventoryPath));
+      items.push(...page);
+      if (page.length < INVENTORY_PAGE_SIZE) return { items, pages };
+    }
+    throw new ProtocolError(`${api.where('GET', inventoryPath)}: more than ${MAX_INVENTORY_PAGES} full pages`);
+  }
+
   return {
     async inventoryItems(signal) {
-      const items: unknown[] = [];
-      for (let pages = 1; pages <= MAX_INVENTORY_PAGES; pages++) {
-        const params = { limit: INVENTORY_PAGE_SIZE, offset: items.length };
-        const response = await api.getWithRetries(inventoryPath, { params, signal, retries: options.retries ?? 3 });
-        const page = readArray(response.data, 'items', api.where('GET', inventoryPath));
-        items.push(...page);
-        if (page.length < INVENTORY_PAGE_SIZE) return { items, pages };
+      let previous: InventoryRead | undefined;
+      for (let reads = 1; reads <= MAX_INVENTORY_READS; reads++) {
+        const read = await readPages(signal);
+        if (isConsistent(read, previous)) return read;
+        previous = read;
       }
-      throw new ProtocolError(`${api.where('GET', inventoryPath)}: more than ${MAX_INVENTORY_PAGES} full pages`);
+      throw new GetUpdatesError(
+        `${api.where('GET', inventoryPath)}: the inventory changed while it was read (${MAX_INVENTORY_READS} reads, no two in a row alike); try again later`,
+      );
     },
     async getOrder(orderId, signal) {
       const path = `${project}/order/${encodeURIComponent(orderId)}`;
