@@ -180,6 +180,18 @@ describe('without a userId, the token names the player', () => {
     await client.close();
   });
 
+  it("refuses another player's token in a save named after the first player, even before any token was sent", async () => {
+    const bob = player();
+    const alice = player();
+    const client = bob.connect(); // the save is named after Bob's sub
+    expect(await client.inventory.balances()).toEqual({}); // opened, nothing sent yet
+    const { eventIds } = emulator.purchase({ userId: alice.userId, items: [{ sku: 'gold', quantity: 50 }] });
+    client.setToken(emulator.issueToken(alice.userId));
+    await expect(client.pollNow()).rejects.toBeInstanceOf(AuthError);
+    expect(alice.unprocessed()).toEqual(eventIds);
+    expect(await client.inventory.balances()).toEqual({});
+  });
+
   it('pauses for auth, with one error, when the token function yields a token without a sub', async () => {
     const clock = new VirtualClock();
     const client = createGetUpdatesClient({ ...base, baseUrl: emulator.url, token: () => 'opaque', clock, signals: manualSignals() });
