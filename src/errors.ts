@@ -11,7 +11,8 @@ export class GetUpdatesError extends Error {
 /**
  * No usable token: the server refused it (401/403) even after asking the token function for a
  * fresh one, or the token function failed, returned nothing, or did not answer in time (`cause`
- * holds what it threw).
+ * holds what it threw); or the token is not this save's: another player's than the one the save
+ * belongs to, or one that names no player (no JWT `sub`) when the game gave no `userId`.
  */
 export class AuthError extends GetUpdatesError {
   override name = 'AuthError';

@@ -35,7 +35,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     resolveOptions(options);
   const emitter = mitt<ClientEvents>();
   const guard = createHandlerGuard((error) => emitter.emit('error', { error, phase: 'handler' }));
-  const tokens = bindToOnePlayer(createTokenSource(options.token, { clock, timeoutMs: tokenTimeoutMs }));
+  const playerTokens = createTokenSource(options.token, { clock, timeoutMs: tokenTimeoutMs });
+  const tokens = bindToOnePlayer(playerTokens, options.userId, async (sub) => (await session.open()).recordPlayer(sub));
   const transport = createTransport({ baseUrl, projectId, tokens, http: options.http, retries });
   const storeApi = createStoreApi({ storeUrl, projectId, tokens, http: options.http, retries });
   const lifetime = new AbortController();
@@ -56,7 +57,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   const session = createSessionOpener({
     ...options,
     projectId,
-    tokens,
+    tokens: playerTokens,
     retention,
     clock,
     signal: lifetime.signal,

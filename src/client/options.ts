@@ -9,6 +9,7 @@ import { DEFAULT_RETENTION, type Retention } from '../ledger/retention';
 import { readDelay, resolveCadence, type Cadence } from '../schedule/cadence';
 import { realClock, type Clock } from '../schedule/clock';
 import { DEFAULT_BASE_URL } from '../transport/http';
+import { NO_PLAYER_MESSAGE, playerOf } from '../transport/player';
 import { DEFAULT_STORE_URL } from '../transport/store-api';
 import { DEFAULT_TOKEN_TIMEOUT_MS } from '../transport/token';
 import type { GetUpdatesClientOptions } from './client';
@@ -69,7 +70,7 @@ export function resolveOptions(options: GetUpdatesClientOptions): ResolvedOption
   optional(options.restore, 'restore', isObject, 'an object ({ storeUrl?, auto? })');
   optional(options.restore?.auto, 'restore.auto', (value) => typeof value === 'boolean', 'true or false');
   const retention = { ...DEFAULT_RETENTION, ...options.retention };
-  return {
+  const resolved: ResolvedOptions = {
     projectId: readProjectId(options.projectId),
     baseUrl: readApiUrl('baseUrl', options.baseUrl ?? DEFAULT_BASE_URL, DEFAULT_BASE_URL),
     storeUrl: readApiUrl('restore.storeUrl', options.restore?.storeUrl ?? defaultStoreUrl(options.baseUrl), DEFAULT_STORE_URL),
@@ -84,6 +85,11 @@ export function resolveOptions(options: GetUpdatesClientOptions): ResolvedOption
     clock: options.clock ?? realClock,
     tokenTimeoutMs: readTokenTimeout(options.tokenTimeoutMs),
   };
+  // Last, so that a mistake in another option is named first.
+  if (typeof options.token === 'string' && options.userId === undefined && playerOf(options.token) === undefined) {
+    throw new InvalidArgumentError(NO_PLAYER_MESSAGE);
+  }
+  return resolved;
 }
 
 /**

@@ -1,17 +1,19 @@
 /**
  * A client's session with its player's local data: the database, the channel to the player's
- * other tabs and the poller election, all named after project and player. It opens on first
- * use (with a `userId` option, without waiting for a token), once; a failed open is tried
- * again by the next caller. After each drain it compacts the ledger, once a session.
+ * other tabs and the poller election, all named after project and player, and the Xsolla player
+ * the save belongs to. It opens on first use (with a `userId` option, without waiting for a
+ * token), once; a failed open is tried again by the next caller. After each drain it compacts
+ * the ledger, once a session.
  */
-import { GetUpdatesError, InvalidArgumentError, StorageError } from '../errors';
+import { GetUpdatesError, StorageError } from '../errors';
 import type { Retention } from '../ledger/retention';
 import type { Clock } from '../schedule/clock';
 import { openDatabase } from '../store/database';
 import { createInventory, type Inventory } from '../store/inventory';
 import { openTabChannel, type TabChannel, type TabChannelOptions } from '../tabs/broadcast';
 import { createLeaderElection, pageLocks, type LeaderElection } from '../tabs/leader';
-import { readJwtClaims, type TokenSource } from '../transport/token';
+import { requirePlayer } from '../transport/player';
+import type { TokenSource } from '../transport/token';
 import { SHARED_EVENT_SHAPES, type SharedEvents } from './events';
 
 export interface Session {
@@ -21,6 +23,11 @@ export interface Session {
   election: LeaderElection;
   /** Compacts the ledger after the session's first successful drain (again after a failure). */
   compactOnce(): Promise<void>;
+  /**
+   * The Xsolla player this save belongs to, recorded in it by the first call: `sub`, or, for a
+   * save named after its player (no userId), that player, whatever token came since.
+   */
+  recordPlayer(sub: string): Promise<string>;
 }
 
 export interface SessionOptions {
@@ -29,6 +36,10 @@ export interface SessionOptions {
   dbName?: string;
   indexedDB?: IDBFactory;
   locks?: LockManager | null;
+  /**
+   * The tokens unchecked (checking one against the save's player needs the save open): without
+   * a userId, the first one names the save.
+   */
   tokens: TokenSource;
   retention: Retention;
   clock: Clock;
@@ -45,8 +56,7 @@ export function createSessionOpener(options: SessionOptions) {
   let closed = false;
 
   async function openSession(): Promise<Session> {
-    const userId = options.userId ?? readJwtClaims(await options.tokens.get(options.signal)).sub;
-    if (!userId) throw new InvalidArgumentError('userId is required when the token is not a JWT with a "sub"');
+    const userId = options.userId ?? requirePlayer(await options.tokens.get(options.signal));
     const factory = options.indexedDB ?? globalThis.indexedDB;
     if (!factory) throw new StorageError('IndexedDB is not available here: pass the indexedDB option', { reason: 'unavailable' });
     const name = `${options.dbName ?? 'xsolla-getupdates'}:${options.projectId}:${userId}`;
@@ -61,7 +71,8 @@ export function createSessionOpener(options: SessionOptions) {
       await store.compact(options.clock.now(), options.retention);
       compacted = true;
     };
-    return { userId, store, tabs, election, compactOnce };
+    const recordPlayer = (sub: string) => store.recordPlayer(options.userId === undefined ? userId : sub);
+    return { userId, store, tabs, election, compactOnce, recordPlayer };
   }
 
   return {

@@ -10,7 +10,8 @@ import { GetUpdatesError, StorageError, StorageFullError } from '../errors';
 
 /**
  * Object stores by the schema version that added them: version 2 added restored units and the
- * ledger's metadata (its change counter).
+ * ledger's metadata (its change counter, the save's player). A new metadata key needs no new
+ * version: a save without it is one that has not recorded it yet.
  */
 const STORES_BY_VERSION = [
   ['balances', 'orders', 'links', 'events', 'acks'],

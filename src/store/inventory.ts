@@ -54,10 +54,18 @@ export interface Inventory extends InventoryApi {
   generation(): Promise<number>;
   /** Applies a restore in one transaction, or resolves `stale` when the ledger changed since `generation`. */
   applyRestore(inventory: OwnedItems, generation: number, now: number): Promise<AppliedRestore | 'stale'>;
+  /**
+   * The Xsolla player (a JWT's `sub`) this save belongs to: `sub` is recorded unless a player
+   * is recorded already (by this tab or another), and the recorded one is returned.
+   */
+  recordPlayer(sub: string): Promise<string>;
   close(): Promise<void>;
 }
 
 const LEDGER_STORES: readonly StoreName[] = ['balances', 'orders', 'links', 'events', 'acks', 'restored', 'meta'];
+
+/** The `meta` key of the save's player: set once, never changed. */
+const PLAYER_KEY = 'player';
 
 /**
  * Worth trying alone: the page failed for a reason that may be one event's (an unclonable
@@ -206,6 +214,16 @@ export function createInventory(db: Database): Inventory {
     generation: async () => (await get<number>(GENERATION_KEY, metaStore)) ?? 0,
 
     applyRestore: (inventory, generation, now) => applyRestore(db, inventory, generation, now),
+
+    // Read and written in one transaction: two tabs with different players cannot both record.
+    recordPlayer: (sub) =>
+      db.transact('readwrite', ['meta'], async (tx) => {
+        const meta = tx.objectStore('meta');
+        const recorded: unknown = await promisifyRequest(meta.get(PLAYER_KEY));
+        if (typeof recorded === 'string') return recorded;
+        meta.put(sub, PLAYER_KEY);
+        return sub;
+      }),
 
     close: () => db.close(),
   };
