@@ -37,8 +37,12 @@ export interface Emulator {
   url: string;
   projectId: number;
   issueToken(userId: string, expiresInS?: number): string;
-  /** A paid order with its events; with `pending: true` an order in status `new` and no events yet. */
-  purchase(request: PurchaseRequest): { orderId: number; transactionId: number; eventIds: number[] };
+  /**
+   * A paid order with its events; with `pending: true` an order in status `new` and no events yet.
+   * Order and transaction ids are strings, as the client's `granted` and `Order` name them; event
+   * ids are numbers, as in `granted.eventId`.
+   */
+  purchase(request: PurchaseRequest): { orderId: string; transactionId: string; eventIds: number[] };
   /** Pays a pending order: its events, `paid` and `done` on the order-status channel, its items in the inventory. */
   pay(orderId: number | string): { eventIds: number[] };
   /** Refunds a paid order (events, items leave the inventory) or cancels an unpaid one (no events). */
@@ -74,12 +78,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }, projectId);
   // Xsolla publishes each order's statuses to the player as they happen.
   const purchase = (request: PurchaseRequest) => {
-    const result = world.purchase(request);
+    const { orderId, transactionId, eventIds } = world.purchase(request);
     network.later(() => {
-      hub.publish(request.userId, result.orderId, 'new');
-      if (!request.pending) for (const status of ['paid', 'done']) hub.publish(request.userId, result.orderId, status);
+      hub.publish(request.userId, orderId, 'new');
+      if (!request.pending) for (const status of ['paid', 'done']) hub.publish(request.userId, orderId, status);
     });
-    return result;
+    // The game meets these ids as strings (`granted.orderId`); only the events keep Xsolla's numbers.
+    return { orderId: String(orderId), transactionId: String(transactionId), eventIds };
   };
   const pay = (orderId: unknown) => {
     const { eventIds, userId, orderId: id } = world.pay(orderId);
