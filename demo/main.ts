@@ -149,16 +149,16 @@ async function buy(product: Product, button: HTMLButtonElement) {
   button.disabled = true;
   purchasesInFlight++;
   try {
-    const { orderId } = await admin<{ orderId: number }>('purchase', { userId, items: product.items, mode: modeSelect.value }).finally(
+    const { orderId } = await admin<{ orderId: string }>('purchase', { userId, items: product.items, mode: modeSelect.value }).finally(
       () => purchasesInFlight--,
     );
     log('purchase', `order #${orderId} paid (${modeSelect.value} webhooks): ${product.name}`);
     releaseHeldStatuses();
-    awaiting.set(String(orderId), product);
+    awaiting.set(orderId, product);
     void renderOrders();
     button.disabled = false;
     const order = await client.watchOrder(orderId);
-    awaiting.delete(String(orderId));
+    awaiting.delete(orderId);
     log('delivered', `order #${orderId} is ${order.status}`);
   } catch (error) {
     log('error', describeError(error));
@@ -172,7 +172,7 @@ async function buy(product: Product, button: HTMLButtonElement) {
 async function refundOrder(orderId: string, button: HTMLButtonElement) {
   button.disabled = true;
   try {
-    await admin('refund', { orderId: Number(orderId) });
+    await admin('refund', { orderId });
     log('refund', `order #${orderId} refunded by support`);
     await client.pollNow().catch(() => undefined); // failures are logged by the error handler; the loop retries
   } catch (error) {

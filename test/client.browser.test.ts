@@ -41,7 +41,7 @@ function countedTab(userId: string, options: Partial<GetUpdatesClientOptions> = 
 
 const newPlayer = () => `browser-player-${crypto.randomUUID()}`;
 const buy = (userId: string, items: unknown[], mode = 'combined') =>
-  admin<{ orderId: number; eventIds: number[] }>('purchase', { userId, items, mode });
+  admin<{ orderId: string; eventIds: number[] }>('purchase', { userId, items, mode });
 const processed = async (userId: string) =>
   (await admin<{ events: Array<{ id: number; processed: boolean }> }>(`state?userId=${userId}`)).events
     .filter((e) => e.processed)

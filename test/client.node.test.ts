@@ -234,7 +234,7 @@ describe('events that are not ours or not valid', () => {
   it('records a partial refund, tells the game, acks it, and takes nothing back', async () => {
     const p = player();
     const { transactionId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 100 }] });
-    const partial = emulator.injectEvent(p.userId, x.partialRefund(transactionId));
+    const partial = emulator.injectEvent(p.userId, x.partialRefund(Number(transactionId)));
     expect(await p.client.pollNow()).toMatchObject({ granted: 1, partialRefunds: 1, acked: 2 });
     expect(p.emitted('partialRefund')).toEqual([expect.objectContaining({ eventId: partial, transactionId: String(transactionId) })]);
     expect(await p.client.inventory.balance('gold')).toBe(100);
@@ -370,7 +370,7 @@ describe('a server that misbehaves', () => {
 describe('polling', () => {
   it('watchOrder resolves once the order lands', async () => {
     const p = player({ cadence: { watchIntervalMs: 50 } });
-    const future = emulator.purchase({ userId: 'someone-else', items: [{ sku: 'x', quantity: 1 }] }).orderId + 1;
+    const future = String(Number(emulator.purchase({ userId: 'someone-else', items: [{ sku: 'x', quantity: 1 }] }).orderId) + 1);
     const watching = p.client.watchOrder(future);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 9 }] });

@@ -200,7 +200,7 @@ describe('the Player Inventory', () => {
 
 describe('Get order and Pay Station-like pending orders', () => {
   /** The statuses published on the player's order-status channel, read back from its history. */
-  async function publishedStatuses(userId: string, orderId: number): Promise<string[]> {
+  async function publishedStatuses(userId: string, orderId: string): Promise<string[]> {
     const socket = new WebSocket(`${emulator.url.replace('http', 'ws')}/connection/websocket`);
     const replies: Array<Record<string, any>> = [];
     const reply = () =>
@@ -216,7 +216,8 @@ describe('Get order and Pay Station-like pending orders', () => {
     socket.send(JSON.stringify({ id: 2, history: { channel: `orders#${userId}` } }));
     await reply();
     socket.terminate();
-    return replies[1]!.history.publications.filter((pub: any) => pub.data.order_id === orderId).map((pub: any) => pub.data.status);
+    // The wire keeps Xsolla's number.
+    return replies[1]!.history.publications.filter((pub: any) => pub.data.order_id === Number(orderId)).map((pub: any) => pub.data.status);
   }
 
   it('follows an order from new (no events) through pay (events, inventory, done) to refund (canceled)', async () => {
@@ -225,7 +226,7 @@ describe('Get order and Pay Station-like pending orders', () => {
     expect(eventIds).toEqual([]);
     expect(emulator.state('po1').events).toEqual([]);
     expect(await (await getOrder('po1', orderId)).json()).toEqual({
-      order_id: orderId,
+      order_id: Number(orderId),
       status: 'new',
       content: {
         price: { amount: expect.any(String), amount_without_discount: expect.any(String), currency: 'USD' },

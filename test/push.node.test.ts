@@ -44,7 +44,7 @@ function pushPlayer() {
   return { userId, client, http, statuses, loopStatuses };
 }
 
-const nextOrderId = () => emulator.purchase({ userId: 'bystander', items: [{ sku: 'x', quantity: 1 }] }).orderId + 1;
+const nextOrderId = () => String(Number(emulator.purchase({ userId: 'bystander', items: [{ sku: 'x', quantity: 1 }] }).orderId) + 1);
 
 describe('order statuses over WebSocket', () => {
   it('arrive in order: new, paid, done; then canceled on refund', async () => {

@@ -27,7 +27,7 @@ afterEach(async () => {
 /** A fresh player with their own browser profile, and what their client granted. */
 function player(options: Partial<GetUpdatesClientOptions> = {}) {
   const userId = `behaviour-player-${++players}`;
-  const granted: number[] = [];
+  const granted: Array<string | undefined> = [];
   const client = createGetUpdatesClient({
     projectId: emulator.projectId,
     baseUrl: emulator.url,
@@ -36,7 +36,7 @@ function player(options: Partial<GetUpdatesClientOptions> = {}) {
     retries: 1,
     ...options,
   });
-  client.on('granted', ({ orderId }) => granted.push(Number(orderId)));
+  client.on('granted', ({ orderId }) => granted.push(orderId));
   clients.push(client);
   const unprocessed = () => emulator.state(userId).events.filter((event) => !event.processed);
   /** Polls until the server holds nothing unprocessed for this player (a few drains at most). */

@@ -44,8 +44,8 @@ describe('Store API transport', () => {
   it('Get order reads a pending order, then the paid one', async () => {
     const { orderId } = emulator.purchase({ userId: 'store-u3', items: [{ sku: 'gold', quantity: 1 }], pending: true });
     const store = storeFor(emulator.issueToken('store-u3'));
-    expect(await store.getOrder(String(orderId))).toMatchObject({ order_id: orderId, status: 'new' });
+    expect(await store.getOrder(String(orderId))).toMatchObject({ order_id: Number(orderId), status: 'new' });
     emulator.pay(orderId);
-    expect(await store.getOrder(String(orderId))).toMatchObject({ order_id: orderId, status: 'done' });
+    expect(await store.getOrder(String(orderId))).toMatchObject({ order_id: Number(orderId), status: 'done' });
   });
 });

@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 /**
- * `xsolla-getupdates-emulator [--port 8787] [--project 308077]` (also `npm run emulator`):
- * starts the emulator and prints its URL and a ready token.
+ * `xsolla-getupdates-emulator [--port 8787] [--project 308077] [--user demo-player]` (also
+ * `npm run emulator`): starts the emulator and prints its URL and a ready token. Whatever goes
+ * wrong while starting is one line and the usage, with exit code 2: never a stack trace.
  */
-import { parseCliArgs, USAGE, type CliCommand } from './cli-args';
-import { startEmulator } from './server';
+import { listenFailure, parseCliArgs, USAGE } from './cli-args';
+import { startEmulator, type Emulator } from './server';
 
-let command: CliCommand;
+function refuse(line: string): never {
+  console.error(`${line}\n${USAGE}`);
+  process.exit(2);
+}
+
+let command: ReturnType<typeof parseCliArgs>;
 try {
   command = parseCliArgs(process.argv.slice(2));
 } catch (error) {
-  console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-  process.exit(2);
+  refuse(firstLine(error));
 }
 if (command.help) {
   console.log(USAGE);
@@ -19,7 +24,12 @@ if (command.help) {
 }
 
 const { port, projectId, userId } = command;
-const emulator = await startEmulator({ port, projectId });
+let emulator: Emulator;
+try {
+  emulator = await startEmulator({ port, projectId });
+} catch (error) {
+  refuse(listenFailure(error, port) ?? `the emulator could not start: ${firstLine(error)}`);
+}
 
 console.log(`GetUpdates emulator listening on ${emulator.url}`);
 console.log(`project id: ${emulator.projectId}`);
@@ -37,3 +47,7 @@ console.log(
 const shutdown = () => void emulator.close().then(() => process.exit(0));
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+}

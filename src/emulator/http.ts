@@ -29,6 +29,9 @@ export function send(response: ServerResponse, status: number, body?: unknown, h
   response.end(text);
 }
 
+/** Answers an error in one API's shape (`sendError` here, the Store API's `sendStoreError`). */
+export type ErrorSender = (response: ServerResponse, status: number, message: string, headers?: Record<string, string>) => void;
+
 export function sendError(response: ServerResponse, status: number, description: string, headers: Record<string, string> = {}) {
   send(response, status, errorBody(status, description), headers);
 }
@@ -37,11 +40,11 @@ export function sendError(response: ServerResponse, status: number, description:
  * The last resort after a handler failed: an error answer if the head is not out yet, else the
  * connection is cut so the client sees a failure rather than waiting forever.
  */
-export function answerFailure(response: ServerResponse, error: unknown) {
+export function answerFailure(response: ServerResponse, error: unknown, fail: ErrorSender = sendError) {
   const status = error instanceof EmulatorInputError ? error.status : 500;
   const description = error instanceof Error ? error.message : 'internal error';
   try {
-    if (!response.headersSent) return sendError(response, status, description);
+    if (!response.headersSent) return fail(response, status, description);
   } catch {
     // fall through to cutting the connection
   }

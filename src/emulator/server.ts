@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { answerFailure, pathnameOf, readJson, refuseSocket, searchParamsOf, send, sendError } from './http';
+import { answerFailure, pathnameOf, readJson, refuseSocket, searchParamsOf, send, sendError, type ErrorSender } from './http';
 import { DEFAULT_CATALOG, requireCatalog, type Catalog } from './catalog';
 import { EmulatorInputError, requireExpiresInS, requireUserId } from './input';
 import type { PlayerInventory } from './inventory';
@@ -17,7 +17,7 @@ import { signJwt, verifyJwt } from './jwt';
 import { createNetwork, type NetworkOptions } from './network';
 import type { AckStatus, Faults } from './faults';
 import { createWorld, type PurchaseRequest, type World } from './state';
-import { matchStoreRoute, sendStoreError, serveStoreRoute } from './store-api';
+import { isStorePath, matchStoreRoute, sendStoreError, serveStoreRoute } from './store-api';
 
 export interface EmulatorOptions extends NetworkOptions {
   /** 0 (default) picks a free port. */
@@ -37,8 +37,12 @@ export interface Emulator {
   url: string;
   projectId: number;
   issueToken(userId: string, expiresInS?: number): string;
-  /** A paid order with its events; with `pending: true` an order in status `new` and no events yet. */
-  purchase(request: PurchaseRequest): { orderId: number; transactionId: number; eventIds: number[] };
+  /**
+   * A paid order with its events; with `pending: true` an order in status `new` and no events yet.
+   * Order and transaction ids are strings, as the client's `granted` and `Order` name them; event
+   * ids are numbers, as in `granted.eventId`.
+   */
+  purchase(request: PurchaseRequest): { orderId: string; transactionId: string; eventIds: number[] };
   /** Pays a pending order: its events, `paid` and `done` on the order-status channel, its items in the inventory. */
   pay(orderId: number | string): { eventIds: number[] };
   /** Refunds a paid order (events, items leave the inventory) or cancels an unpaid one (no events). */
@@ -74,12 +78,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }, projectId);
   // Xsolla publishes each order's statuses to the player as they happen.
   const purchase = (request: PurchaseRequest) => {
-    const result = world.purchase(request);
+    const { orderId, transactionId, eventIds } = world.purchase(request);
     network.later(() => {
-      hub.publish(request.userId, result.orderId, 'new');
-      if (!request.pending) for (const status of ['paid', 'done']) hub.publish(request.userId, result.orderId, status);
+      hub.publish(request.userId, orderId, 'new');
+      if (!request.pending) for (const status of ['paid', 'done']) hub.publish(request.userId, orderId, status);
     });
-    return result;
+    // The game meets these ids as strings (`granted.orderId`); only the events keep Xsolla's numbers.
+    return { orderId: String(orderId), transactionId: String(transactionId), eventIds };
   };
   const pay = (orderId: unknown) => {
     const { eventIds, userId, orderId: id } = world.pay(orderId);
@@ -127,12 +132,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       .filter((key) => key.endsWith(` ${path}`))
       .map((key) => key.split(' ')[0]!);
 
-  async function route(request: IncomingMessage, response: ServerResponse) {
+  async function route(request: IncomingMessage, response: ServerResponse, path: string | undefined, fail: ErrorSender) {
     const method = request.method ?? 'GET';
-    const path = pathnameOf(request.url);
-    if (path === undefined) return sendError(response, 400, 'the request target is not a URL path');
+    if (path === undefined) return fail(response, 400, 'the request target is not a URL path');
     if (!path.startsWith('/__emulator/')) {
-      if (!(await network.arrive(response))) return sendError(response, 503, 'The emulator is closing');
+      if (!(await network.arrive(response))) return fail(response, 503, 'The emulator is closing');
       world.stats.byMethod[method] = (world.stats.byMethod[method] ?? 0) + 1;
     }
     if (method === 'OPTIONS') return send(response, 204, undefined, network.preflightHeaders);
@@ -144,9 +148,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const ack = /^\/events\/(\d+)\/processed$/.exec(path);
     const store = matchStoreRoute(path);
     const allowed = path === '/events' ? ['GET'] : ack ? ['POST'] : store ? [store.method] : methodsOf(path);
-    // The Store API answers errors in its own shape, faults and bad tokens included.
-    const fail = store ? sendStoreError : sendError;
-    if (allowed.length === 0) return sendError(response, 404, 'Not found');
+    if (allowed.length === 0) return fail(response, 404, 'Not found');
     if (!allowed.includes(method)) return fail(response, 405, `${path} takes ${allowed.join(' or ')}`, { Allow: allowed.join(', ') });
     const faults = world.faults;
     if (store) world.stats.storeRequests[store.name]++;
@@ -195,7 +197,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   // Whatever a handler throws becomes an answer: the emulator outlives every request.
   const handle = (request: IncomingMessage, response: ServerResponse) => {
-    route(request, response).catch((error: unknown) => answerFailure(response, error));
+    const path = pathnameOf(request.url);
+    // Every /v2/ path is the Store API's, known or not, and so are its errors (faults and bad
+    // tokens included); a target that is no URL path at all is judged as it was sent.
+    const fail = isStorePath(path ?? request.url) ? sendStoreError : sendError;
+    route(request, response, path, fail).catch((error: unknown) => answerFailure(response, error, fail));
   };
 
   const handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -35,12 +35,23 @@ export interface PurchaseRequest {
 /** An order's status as Xsolla's Get order and order-status channel name it. */
 export type OrderStatus = 'new' | 'paid' | 'done' | 'canceled';
 
-/** An order; `paidAt` is set once it is paid. */
-export type EmulatedOrder = Omit<Purchase, 'paidAt'> & { paidAt?: string; status: OrderStatus };
+/** An order as the world keeps it, with Xsolla's own number ids (its events carry them); `paidAt` is set once it is paid. */
+export type StoredOrder = Omit<Purchase, 'paidAt'> & { paidAt?: string; status: OrderStatus };
+
+/** An order as `state()` shows it: ids are strings, as the client names them (`Order.orderId`, `granted`). */
+export interface EmulatedOrder {
+  orderId: string;
+  transactionId: string;
+  items: PurchaseItem[];
+  mode: WebhookMode;
+  status: OrderStatus;
+  refunded: boolean;
+  projectId: number;
+}
 
 export function createWorld(projectId: number, catalog: Catalog) {
   const events: EmulatedEvent[] = [];
-  const purchases = new Map<number, EmulatedOrder>();
+  const purchases = new Map<number, StoredOrder>();
   const inventories = createInventories(catalog);
   const nextId = createIdSource(Date.now());
   let faults: Faults = { ...NO_FAULTS };
@@ -71,9 +82,9 @@ export function createWorld(projectId: number, catalog: Catalog) {
   }
 
   /** Xsolla's Player Inventory is per project: an order stamped with another project is not ours. */
-  const ownInventory = (order: EmulatedOrder) => order.projectId === projectId;
+  const ownInventory = (order: StoredOrder) => order.projectId === projectId;
 
-  function requireOrder(orderId: unknown): EmulatedOrder {
+  function requireOrder(orderId: unknown): StoredOrder {
     const id = requireOrderId(orderId);
     const order = purchases.get(id);
     if (!order) throw new EmulatorInputError(`no order ${id}`, 404);
@@ -81,7 +92,7 @@ export function createWorld(projectId: number, catalog: Catalog) {
   }
 
   /** Payment: the events Xsolla sends, and the items enter the Player Inventory. */
-  function payOrder(order: EmulatedOrder): number[] {
+  function payOrder(order: StoredOrder): number[] {
     const paid = { ...order, paidAt: new Date().toISOString() };
     Object.assign(order, { paidAt: paid.paidAt, status: 'done' });
     if (ownInventory(order)) inventories.add(order.userId, order.items);
@@ -105,7 +116,7 @@ export function createWorld(projectId: number, catalog: Catalog) {
       const items = requireItems(rawItems);
       if (mode !== 'combined' && mode !== 'separate') throw new EmulatorInputError('mode must be "combined" or "separate"');
       if (typeof pending !== 'boolean') throw new EmulatorInputError('pending must be true or false');
-      const order: EmulatedOrder = {
+      const order: StoredOrder = {
         projectId: owner === undefined ? projectId : requireProjectId(owner),
         userId,
         orderId: nextId('order'),
@@ -142,7 +153,7 @@ export function createWorld(projectId: number, catalog: Catalog) {
     },
 
     /** One of the player's orders in this project, as Get order may show it; undefined otherwise. */
-    orderOf(userId: string, orderId: number): EmulatedOrder | undefined {
+    orderOf(userId: string, orderId: number): StoredOrder | undefined {
       const order = purchases.get(orderId);
       return order && order.userId === userId && order.projectId === projectId ? order : undefined;
     },
@@ -170,9 +181,9 @@ export function createWorld(projectId: number, catalog: Catalog) {
         events: events.filter((event) => event.userId === userId),
         orders: [...purchases.values()]
           .filter((purchase) => purchase.userId === userId)
-          .map(({ orderId, transactionId, items, mode, status, projectId: owner }) => ({
-            orderId,
-            transactionId,
+          .map(({ orderId, transactionId, items, mode, status, projectId: owner }): EmulatedOrder => ({
+            orderId: String(orderId),
+            transactionId: String(transactionId),
             items,
             mode,
             status,

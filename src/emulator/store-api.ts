@@ -29,6 +29,9 @@ const ROUTES: Array<[StoreRouteName, StoreRoute['method'], RegExp]> = [
   ['order', 'GET', new RegExp(`^${PROJECT}/order/([^/]+)$`)],
 ];
 
+/** Whether a path (or a request target that is no valid URL) is the Store API's: all of `/v2/`. */
+export const isStorePath = (path: string | undefined) => path?.startsWith('/v2/') === true;
+
 /** Xsolla allows at most 50 rows a page; it is also the default. */
 export const INVENTORY_PAGE_LIMIT = 50;
 

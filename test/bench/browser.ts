@@ -59,7 +59,7 @@ export async function requestsPerPurchase(emulatorUrl: string, mode: 'combined' 
   const userId = `bench-purchase-${mode}-${Math.random()}`;
   const client = benchClient(emulatorUrl, (await admin<{ token: string }>('token', { userId })).token);
   client.start();
-  const orderId = (await admin<{ orderId: number }>('purchase', { userId: 'someone-else', items: ITEMS })).orderId + 1;
+  const orderId = String(Number((await admin<{ orderId: string }>('purchase', { userId: 'someone-else', items: ITEMS })).orderId) + 1);
   const watching = client.watchOrder(orderId);
   // A few watch polls first, as while a player is in Pay Station: the GET's preflight is held.
   await sleep(2_000);

@@ -29,14 +29,14 @@ export async function grantLatencies(
   client.start();
   const latencies: number[] = [];
   for (let i = 0; i < samples; i++) {
-    const orderId = emulator.purchase({ userId: 'someone-else', items: [{ sku: 'x', quantity: 1 }] }).orderId + 1;
+    const orderId = String(Number(emulator.purchase({ userId: 'someone-else', items: [{ sku: 'x', quantity: 1 }] }).orderId) + 1);
     const watching = client.watchOrder(orderId);
     // Pay at a random moment of the polling cycle, as a player would.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * cycleMs));
     const paidAt = performance.now();
     emulator.purchase({ userId, items: [{ sku: 'gold', quantity: 1 }] });
     await watching;
-    latencies.push(grantedAt.get(String(orderId))! - paidAt);
+    latencies.push(grantedAt.get(orderId)! - paidAt);
   }
   await client.close();
   return latencies;

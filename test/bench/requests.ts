@@ -44,7 +44,7 @@ async function countRequests(emulator: Emulator, cadence: CadenceOptions, scenar
   };
   client.start();
   if (scenario === 'watch') {
-    const orderId = emulator.purchase({ userId: 'someone-else', items: [{ sku: 'x', quantity: 1 }] }).orderId + 1;
+    const orderId = String(Number(emulator.purchase({ userId: 'someone-else', items: [{ sku: 'x', quantity: 1 }] }).orderId) + 1);
     void client.watchOrder(orderId).catch(() => undefined);
     await settle();
     await clock.runUntil(120_000, settle);

@@ -95,15 +95,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     let rateLimited = false;
     const flipper = setInterval(() => void faults((rateLimited = !rateLimited)).catch(() => undefined), 1500);
 
-    const paid: number[] = [];
-    const refunded = new Set<number>();
+    const paid: string[] = [];
+    const refunded = new Set<string>();
     const disrupted = { crash: 0, reload: 0, close: 0 };
     try {
       for (const action of schedule(options, random)) {
         if (action === 'purchase') {
           const product = PRODUCTS[Math.floor(random() * PRODUCTS.length)]!;
           const mode = random() < 0.5 ? 'combined' : 'separate';
-          const { orderId } = await demo.admin<{ orderId: number }>('purchase', { userId, items: product.items, mode });
+          const { orderId } = await demo.admin<{ orderId: string }>('purchase', { userId, items: product.items, mode });
           paid.push(orderId);
           // As after a real buy: the tab the player is in watches the order (a following tab hints the poller).
           const tab = tabs[Math.floor(random() * tabs.length)]!;
@@ -148,7 +148,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     for (const order of state.orders.filter((order) => !order.refunded)) {
       for (const { sku, quantity } of order.items) expected.set(sku, (expected.get(sku) ?? 0) + quantity);
     }
-    const statusOf = new Map(ledger.orders.map((order) => [Number(order.orderId), order.status]));
+    const statusOf = new Map(ledger.orders.map((order) => [order.orderId, order.status]));
     const skus = new Set([...expected.keys(), ...Object.keys(ledger.balances)]);
     const diff = [...skus].map((sku) => (ledger.balances[sku] ?? 0) - (expected.get(sku) ?? 0));
     const stats = await demo.admin<{ requests: number; injectedErrors: number; droppedAckResponses: number }>('stats');

@@ -43,5 +43,5 @@ export async function startDemo(): Promise<DemoHarness> {
 
 export interface EmulatorState {
   events: Array<{ id: number; processed: boolean }>;
-  orders: Array<{ orderId: number; refunded: boolean; items: Array<{ sku: string; quantity: number }> }>;
+  orders: Array<{ orderId: string; refunded: boolean; items: Array<{ sku: string; quantity: number }> }>;
 }
