@@ -74,9 +74,11 @@ export class InvalidArgumentError extends GetUpdatesError {
  * - `versionchange`: another tab runs a newer version of this library and upgraded the
  *   database; this page must reload to use it;
  * - `quota`: the browser refused to store more;
- * - `failed`: a transaction failed for another reason (nothing of it persisted).
+ * - `failed`: a transaction failed for another reason (nothing of it persisted);
+ * - `locked`: another process (or another `nodeIndexedDB` factory) owns the save directory that
+ *   the message names (xsolla-getupdates/node).
  */
-export type StorageFailure = 'unavailable' | 'versionchange' | 'quota' | 'failed';
+export type StorageFailure = 'unavailable' | 'versionchange' | 'quota' | 'failed' | 'locked';
 
 /** IndexedDB is missing or blocked, or a transaction failed. Nothing of the failed write persists. */
 export class StorageError extends GetUpdatesError {

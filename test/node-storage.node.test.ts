@@ -2,8 +2,6 @@
  * xsolla-getupdates/node: the ledger on disk. Every "restart" below is a new factory over the same
  * save directory, as the next run of the game would make; the crash test kills a real process.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { BlockList } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,6 +17,7 @@ import { openDatabase } from '../src/store/database';
 import { createInventory } from '../src/store/inventory';
 import * as x from './fixtures/xsolla';
 import { storeScenarios } from './shared/store-scenarios';
+import { startGame } from './support/node-game';
 
 const root = mkdtempSync(join(tmpdir(), 'node-storage-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -216,7 +215,7 @@ describe('a crash right after the ack (issue #11, item 6)', () => {
       };
       emulator.purchase({ userId, items: [{ sku: 'gold', quantity: 1500, type: 'virtual_currency' }] });
 
-      const game = startChild({ ...run, mode: 'poll' });
+      const game = startGame({ ...run, mode: 'poll' });
       // Killed the moment the server has marked the event processed: the server forgets it now.
       while (!emulator.state(userId).events.every((event) => event.processed)) {
         if (game.child.exitCode !== null) throw new Error(`the game exited before its ack: ${game.output()}`);
@@ -226,10 +225,10 @@ describe('a crash right after the ack (issue #11, item 6)', () => {
       await game.exited;
       expect(game.child.signalCode).toBe('SIGKILL');
 
-      const next = startChild({ ...run, mode: 'read' });
+      const next = startGame({ ...run, mode: 'read' });
+      expect(await next.next()).toEqual({ gold: 1500 });
       await next.exited;
       expect(next.child.exitCode, next.output()).toBe(0);
-      expect(JSON.parse(next.stdout().trim())).toEqual({ gold: 1500 });
     } finally {
       await emulator.close();
     }
@@ -241,18 +240,4 @@ function openRaw(factory: IDBFactory, upgrade?: (db: IDBDatabase) => void, name 
   const request = factory.open(name, 1);
   if (upgrade) request.onupgradeneeded = () => upgrade(request.result);
   return promisifyRequest(request);
-}
-
-/** Runs test/fixtures/node-crash-child.ts in its own Node process. */
-function startChild(args: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'node-crash-child.ts'), JSON.stringify(args)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  return { child, exited: once(child, 'exit'), stdout: () => stdout, output: () => `${stdout}\n${stderr}` };
 }

@@ -7,20 +7,34 @@
  * The client acks a purchase to Xsolla only after `complete`, so a purchase the server has
  * forgotten is always on disk. Opening a database replays its snapshot and journal.
  *
- * One process owns a save directory, with one factory for it: two would each keep their own copy
- * in memory and overwrite each other's files. (In Electron, `app.requestSingleInstanceLock()`.)
+ * One owner at a time per save directory: two would each keep their own copy in memory and
+ * overwrite each other's files. While any connection from one factory is open, the directory is
+ * locked (the file `owner.lock`), and an open from another factory or process fails with
+ * StorageError reason `locked`, whose message names the directory (a client's loop pauses for
+ * `storage`). The lock goes when the last connection closes (a client's `close()`), so a restart,
+ * or a logout and login in one process, opens the save again; a lock left by a crashed process is
+ * taken over. In Electron, `app.requestSingleInstanceLock()` keeps a second copy of the app from
+ * starting at all. A load that fails (the disk full for a moment) fails its open, and the next
+ * open tries again.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { IDBFactory as MemoryIDBFactory, IDBKeyRange as MemoryIDBKeyRange } from 'fake-indexeddb';
+import {
+  IDBFactory as MemoryIDBFactory,
+  IDBKeyRange as MemoryIDBKeyRange,
+  IDBOpenDBRequest as MemoryIDBOpenDBRequest,
+  IDBVersionChangeEvent as MemoryIDBVersionChangeEvent,
+} from 'fake-indexeddb';
+import { InvalidArgumentError } from '../errors';
 import { savedDatabases, saveFiles, type Change, type SaveFiles, type Snapshot } from './journal';
+import { directoryOwner } from './lock';
 
 export interface NodeIndexedDBOptions {
   /** The save directory, created when missing. */
   directory: string;
   /**
    * A database's journal is folded into a new snapshot once it is longer than this (default
-   * 1 MiB). Opening a database folds it too.
+   * 1 MiB; a positive number). Opening a database folds it too.
    */
   compactAfterBytes?: number;
 }
@@ -46,6 +60,7 @@ interface RawStore {
 }
 interface RawTransaction extends EventTarget {
   mode: IDBTransactionMode;
+  db: IDBDatabase;
   error: DOMException | null;
   _started: boolean;
   _state: string;
@@ -68,31 +83,55 @@ interface Save {
   seq: number;
   /** Resolves once the database is loaded from disk into memory. */
   loaded: Promise<void>;
-  /** Why loading failed: the files must then never be overwritten by an empty database. */
+  /**
+   * Why loading failed: the opens waiting for it fail too (an upgrade would start from an empty
+   * database and overwrite the files), and the next open loads again.
+   */
   failed?: unknown;
 }
 
 const base = MemoryIDBFactory.prototype;
+// fake-indexeddb's own Event class, which its event targets need: the parent of its IDBVersionChangeEvent.
+const MemoryEvent = Object.getPrototypeOf(MemoryIDBVersionChangeEvent) as typeof Event;
 
 /**
  * An IDBFactory whose databases live in `directory`: a readwrite transaction's writes are on
  * disk (written and fsynced) before its `complete` event, and a crash at any moment loses at most
  * the transaction that had not completed yet. Values are stored with node:v8's serialisation.
+ * Throws InvalidArgumentError when `compactAfterBytes` is not a positive number.
  */
 export function nodeIndexedDB(options: NodeIndexedDBOptions): IDBFactory {
   const directory = resolve(options.directory);
   const compactAfterBytes = options.compactAfterBytes ?? 1 << 20;
+  if (!(Number.isFinite(compactAfterBytes) && compactAfterBytes > 0))
+    throw new InvalidArgumentError(`compactAfterBytes must be a positive number of bytes, not ${String(compactAfterBytes)}`);
   mkdirSync(directory, { recursive: true });
   const memory = new MemoryIDBFactory();
   const saves = new Map<string, Save>();
+  /** The databases in memory: every one fake-indexeddb creates goes through this map, watched from birth. */
+  const inMemory = new (class extends Map<string, RawDatabase> {
+    override set(name: string, raw: RawDatabase) {
+      watchDatabase(raw);
+      return super.set(name, raw);
+    }
+  })();
+  (memory as unknown as { _databases: Map<string, RawDatabase> })._databases = inMemory;
   /** The writes of each open readwrite transaction, by its rollback log (what a store's writes receive). */
   const writes = new WeakMap<unknown[], Change[]>();
   const watched = new WeakSet<object>();
+  // Once the lock is let go another process may change the files: what is in memory is dropped,
+  // and the next open loads them again.
+  const owner = directoryOwner(directory, () => {
+    for (const save of saves.values()) save.files.close();
+    saves.clear();
+    inMemory.clear();
+  });
 
-  /** Reads a database's files once, and queues its replay ahead of any open of it. */
+  /** Reads a database's files once (again after a failed load), and queues its replay ahead of any open of it. */
   function load(name: string): Save {
     let save = saves.get(name);
-    if (save) return save;
+    if (save && !save.failed) return save;
+    save?.files.close();
     const files = saveFiles(directory, name);
     const { snapshot, commits } = files.read();
     save = { files, seq: commits.at(-1)?.seq ?? snapshot?.seq ?? 0, loaded: Promise.resolve() };
@@ -113,18 +152,45 @@ export function nodeIndexedDB(options: NodeIndexedDBOptions): IDBFactory {
    * its snapshot replaces the files: loading is also compaction.
    */
   function replay(name: string, snapshot: Snapshot, changes: Change[], save: Save): Promise<void> {
+    const letGo = owner.hold(); // held already by the caller: this keeps it until the replay is over
     const request = base.open.call(memory, name, snapshot.version);
+    let upgrade: IDBTransaction | null = null;
     request.onupgradeneeded = () => {
+      upgrade = request.transaction;
       try {
-        rebuild(request.result, request.transaction!, snapshot, changes);
+        rebuild(request.result, upgrade!, snapshot, changes);
       } catch (error) {
         save.failed = error; // the reason, rather than the open's bare AbortError
         throw error;
       }
     };
-    return new Promise((done) => {
+    return new Promise<void>((done) => {
       request.onsuccess = () => done(request.result.close());
-      request.onerror = () => done(void (save.failed ??= request.error));
+      // A failed compaction's reason is its transaction's error.
+      request.onerror = () => done(void (save.failed ??= upgrade?.error ?? request.error));
+    }).finally(letGo);
+  }
+
+  /**
+   * Ties an open to the directory's lock and to the save it loaded: the lock is held until the
+   * open fails or its connection closes. An upgrade over a save that failed to load is refused
+   * before anyone hears of it (it would start from an empty database), and a failed open tells why.
+   */
+  function watchOpen(request: IDBOpenDBRequest, save: Save, letGo: () => void) {
+    let upgrade: IDBTransaction | null = null;
+    interceptEvent(
+      request,
+      'upgradeneeded',
+      () => {
+        upgrade = request.transaction;
+        if (save.failed) throw save.failed;
+      },
+      () => void upgrade!.abort(),
+    );
+    request.addEventListener('success', () => whenClosed(request.result, letGo));
+    request.addEventListener('error', () => {
+      Object.assign(request, { error: save.failed ?? upgrade?.error ?? request.error });
+      letGo();
     });
   }
 
@@ -155,6 +221,9 @@ export function nodeIndexedDB(options: NodeIndexedDBOptions): IDBFactory {
         const name = diskFull(cause) ? 'QuotaExceededError' : 'UnknownError';
         tx._abort(name);
         tx.error = new DOMException(`could not save to ${directory}: ${describe(cause)}`, name);
+        // fake-indexeddb leaves the connection of an upgrade aborted this late open: every later
+        // open of the database would wait for it for ever.
+        if (tx.mode === 'versionchange') tx.db.close();
         return undefined; // `_abort` has queued the `abort` event
       },
     );
@@ -186,7 +255,6 @@ export function nodeIndexedDB(options: NodeIndexedDBOptions): IDBFactory {
   /** Puts a committing transaction on disk; throws when it cannot. */
   function persist(raw: RawDatabase, tx: RawTransaction, changes: Change[]) {
     const save = saves.get(String(raw.name))!;
-    if (save.failed) throw save.failed;
     if (tx.mode === 'versionchange') return save.files.compact(snapshotOf(raw, save.seq));
     if (changes.length === 0) return;
     save.files.append({ seq: ++save.seq, changes });
@@ -204,23 +272,46 @@ export function nodeIndexedDB(options: NodeIndexedDBOptions): IDBFactory {
     }
   }
 
-  // Every database fake-indexeddb creates goes through this map: watch it from birth.
-  (memory as unknown as { _databases: Map<string, RawDatabase> })._databases = new (class extends Map<string, RawDatabase> {
-    override set(name: string, raw: RawDatabase) {
-      watchDatabase(raw);
-      return super.set(name, raw);
+  /** Holds the directory and loads `name` for an open; holds nothing when either fails. */
+  function holdAndLoad(name: string) {
+    const letGo = owner.hold();
+    try {
+      return { save: load(name), letGo };
+    } catch (error) {
+      letGo();
+      throw error;
     }
-  })();
+  }
 
   return Object.assign(memory, {
     open(...args: [name: string, version?: number]) {
-      // fake-indexeddb tells a missing version from an undefined one: pass the arguments on as given.
-      const save = load(String(args[0]));
-      if (save.failed) throw save.failed;
-      return base.open.apply(memory, args as [string, number]);
+      let opening: ReturnType<typeof holdAndLoad>;
+      try {
+        opening = holdAndLoad(String(args[0]));
+      } catch (error) {
+        return refused(error); // another owner's directory (StorageError `locked`) or unreadable files
+      }
+      let request: IDBOpenDBRequest;
+      try {
+        // fake-indexeddb tells a missing version from an undefined one: pass the arguments on as given.
+        request = base.open.apply(memory, args as [string, number]);
+      } catch (error) {
+        opening.letGo(); // invalid arguments
+        throw error;
+      }
+      watchOpen(request, opening.save, opening.letGo);
+      return request;
     },
     deleteDatabase(name: string) {
+      let letGo: () => void;
+      try {
+        letGo = owner.hold();
+      } catch (error) {
+        return refused(error);
+      }
       const request = base.deleteDatabase.call(memory, name);
+      request.addEventListener('success', letGo);
+      request.addEventListener('error', letGo);
       // The files go before `success` is heard; when they cannot, the caller hears `error`.
       interceptEvent(
         request,
@@ -238,10 +329,38 @@ export function nodeIndexedDB(options: NodeIndexedDBOptions): IDBFactory {
     },
     /** Every database in memory or on disk (loading the latter). */
     async databases() {
-      await Promise.all(savedDatabases(directory).map((name) => load(name).loaded));
-      return base.databases.call(memory);
+      const letGo = owner.hold();
+      try {
+        await Promise.all(savedDatabases(directory).map((name) => load(name).loaded));
+        return await base.databases.call(memory);
+      } finally {
+        letGo();
+      }
     },
   });
+}
+
+/** Calls `closed` once `connection` has closed: after `close()`, when its last transaction has finished. */
+function whenClosed(connection: IDBDatabase, closed: () => void) {
+  // fake-indexeddb marks the moment with this flag, and tells no one.
+  let flag = false;
+  Object.defineProperty(connection, '_closed', {
+    get: () => flag,
+    set(value: boolean) {
+      flag = value;
+      if (value) closed();
+    },
+  });
+}
+
+/** A request that fails with `error`, a moment later as IndexedDB's own do. */
+function refused(error: unknown): IDBOpenDBRequest {
+  const request = new MemoryIDBOpenDBRequest() as unknown as IDBOpenDBRequest;
+  setImmediate(() => {
+    Object.assign(request, { readyState: 'done', error });
+    request.dispatchEvent(new MemoryEvent('error', { bubbles: true, cancelable: true }));
+  });
+  return request;
 }
 
 /** Fills a database being created (in its upgrade transaction) with a snapshot and the changes since. */

@@ -55,6 +55,8 @@ export interface SaveFiles {
   journalBytes(): number;
   /** Replaces the snapshot with `snapshot` and empties the journal, crash-safe at every step. */
   compact(snapshot: Snapshot): void;
+  /** Closes the journal; the files stay. */
+  close(): void;
   remove(): void;
 }
 
@@ -88,6 +90,16 @@ export function saveFiles(directory: string, name: string): SaveFiles {
   // Set when a failed append could not be cut off: appending after garbage would hide the
   // records behind it from the next load, so nothing more is appended until a compaction.
   let broken: unknown;
+
+  function close() {
+    if (journal === undefined) return;
+    try {
+      closeSync(journal);
+    } catch {
+      // Every commit in it was flushed before its transaction completed.
+    }
+    journal = undefined;
+  }
 
   return {
     read() {
@@ -140,9 +152,9 @@ export function saveFiles(directory: string, name: string): SaveFiles {
       bytes = 0;
       broken = undefined;
     },
+    close,
     remove() {
-      if (journal !== undefined) closeSync(journal);
-      journal = undefined;
+      close();
       for (const path of [snapshotPath, `${snapshotPath}.tmp`, journalPath]) rmSync(path, { force: true });
       syncDirectory(directory);
     },

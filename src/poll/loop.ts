@@ -15,8 +15,8 @@ import type { LeaderElection } from '../tabs/leader';
 /**
  * Why a loop does not poll: `hidden` and `offline` end by themselves; `auth` (no usable token:
  * refused by the server even after a refresh, or the token function failed) waits for
- * `setToken()` or `start()`; `storage` (no IndexedDB here, or another tab upgraded the database
- * and this page must reload) waits for `start()`.
+ * `setToken()` or `start()`; `storage` (no IndexedDB here, another tab upgraded the database
+ * and this page must reload, or another process owns the save directory) waits for `start()`.
  */
 export type PauseReason = 'hidden' | 'offline' | 'auth' | 'storage';
 
@@ -261,6 +261,6 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
 /** Failures that retrying cannot mend: no usable token, or a database this page cannot use. */
 function haltFor(error: unknown): Halt | undefined {
   if (error instanceof AuthError) return 'auth';
-  if (error instanceof StorageError && (error.reason === 'unavailable' || error.reason === 'versionchange')) return 'storage';
+  if (error instanceof StorageError && ['unavailable', 'versionchange', 'locked'].includes(error.reason)) return 'storage';
   return undefined;
 }

@@ -38,8 +38,9 @@ export interface Database {
 
 /**
  * Opens (creating or upgrading) the database `name` through `factory`, reconnecting when needed.
- * Fails with StorageError reason `unavailable` when there is no usable factory, and `versionchange`
- * once another tab has upgraded the database to a newer schema (only a reload can use it).
+ * Fails with StorageError reason `unavailable` when there is no usable factory, `versionchange`
+ * once another tab has upgraded the database to a newer schema (only a reload can use it), and
+ * `locked` when the factory refuses a directory that another process owns.
  */
 export function openDatabase(factory: IDBFactory, name: string): Database {
   let connection: Promise<IDBDatabase> | undefined;
@@ -152,6 +153,9 @@ function openWithSchema(factory: IDBFactory, name: string, onClosed: () => void)
     },
     (cause) => {
       if (errorName(cause) === 'VersionError') throw newerVersionError(cause);
+      // xsolla-getupdates/node refuses a save directory that another process owns, with its own copy of StorageError.
+      if (errorName(cause) === 'StorageError' && (cause as StorageError).reason === 'locked')
+        throw new StorageError((cause as StorageError).message, { cause, reason: 'locked' });
       throw new StorageError(`could not open IndexedDB database "${name}"`, { cause, reason: 'unavailable' });
     },
   );
