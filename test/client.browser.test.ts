@@ -1,7 +1,8 @@
 /** The client in real Chromium against the emulator: CORS, axios's browser adapter, real IndexedDB. */
-import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import axios from 'axios';
 import { createGetUpdatesClient, manualSignals, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
+import { eventually } from './support/eventually';
 
 const url = inject('emulatorUrl');
 const clients: GetUpdatesClient[] = [];
@@ -90,7 +91,7 @@ describe('in the browser', () => {
     await other.inventory.balances(); // opens its database and channel, as a running tab would have
     const { orderId } = await buy(userId, [{ sku: 'gem', quantity: 3 }]);
     await polling.pollNow();
-    await vi.waitFor(() =>
+    await eventually(() =>
       expect(heard).toEqual([
         ['granted', String(orderId)],
         ['changed', 'other-tab', ['gem']],
@@ -98,7 +99,7 @@ describe('in the browser', () => {
     );
     expect(await other.inventory.balance('gem')).toBe(3);
     await polling.inventory.consume('gem', 1);
-    await vi.waitFor(() => expect(heard).toContainEqual(['changed', 'other-tab', ['gem']]));
+    await eventually(() => expect(heard).toContainEqual(['changed', 'other-tab', ['gem']]));
   });
 
   it('elects one polling tab; the others follow and take over within a second when it closes', async () => {
@@ -109,7 +110,7 @@ describe('in the browser', () => {
       countedTab(userId, { cadence: { intervalMs: 100 } }),
     ];
     tabs.forEach(({ client }) => client.start());
-    await vi.waitFor(() => expect(tabs.filter(({ statuses }) => statuses.at(-1) === 'following')).toHaveLength(2));
+    await eventually(() => expect(tabs.filter(({ statuses }) => statuses.at(-1) === 'following')).toHaveLength(2));
     const leader = tabs.find(({ statuses }) => !statuses.includes('following'))!;
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(leader.gets).toBeGreaterThanOrEqual(3);
@@ -118,26 +119,26 @@ describe('in the browser', () => {
     const closedAt = performance.now();
     await leader.client.close();
     const followers = tabs.filter((t) => t !== leader);
-    await vi.waitFor(() => expect(followers.filter(({ gets }) => gets > 0)).toHaveLength(1), { timeout: 1000 });
+    await eventually(() => expect(followers.filter(({ gets }) => gets > 0)).toHaveLength(1));
     const takeoverMs = performance.now() - closedAt;
     expect(takeoverMs).toBeLessThan(1000);
     const { orderId } = await buy(userId, [{ sku: 'gold', quantity: 8 }]);
     for (const { client } of followers)
-      await vi.waitFor(async () => expect(await client.inventory.order(orderId)).toMatchObject({ status: 'granted' }));
+      await eventually(async () => expect(await client.inventory.order(orderId)).toMatchObject({ status: 'granted' }));
   });
 
   it('a tab stuck on a token function that never answers gives the lead up at stop(), and another tab polls', async () => {
     const userId = newPlayer();
     const stuck = countedTab(userId, { userId, token: () => new Promise<string>(() => {}), cadence: { intervalMs: 100 } });
     stuck.client.start();
-    await vi.waitFor(() => expect(stuck.statuses.at(-1)).toBe('polling'));
+    await eventually(() => expect(stuck.statuses.at(-1)).toBe('polling'));
     const other = countedTab(userId, { cadence: { intervalMs: 100 } });
     other.client.start();
-    await vi.waitFor(() => expect(other.statuses.at(-1)).toBe('following'));
+    await eventually(() => expect(other.statuses.at(-1)).toBe('following'));
     stuck.client.stop();
-    await vi.waitFor(() => expect(other.gets).toBeGreaterThan(0), { timeout: 1000 });
+    await eventually(() => expect(other.gets).toBeGreaterThan(0));
     const { orderId } = await buy(userId, [{ sku: 'gold', quantity: 2 }]);
-    await vi.waitFor(async () => expect(await other.client.inventory.order(orderId)).toMatchObject({ status: 'granted' }));
+    await eventually(async () => expect(await other.client.inventory.order(orderId)).toMatchObject({ status: 'granted' }));
     expect(await stuck.client.inventory.balance('gold')).toBe(2); // the stuck tab still reads the shared ledger
   });
 
@@ -146,9 +147,9 @@ describe('in the browser', () => {
     const leader = countedTab(userId, { cadence: { intervalMs: 60_000, watchIntervalMs: 100 } });
     const follower = countedTab(userId, { cadence: { intervalMs: 60_000, watchIntervalMs: 100 } });
     leader.client.start();
-    await vi.waitFor(() => expect(leader.statuses.at(-1)).toBe('waiting'));
+    await eventually(() => expect(leader.statuses.at(-1)).toBe('waiting'));
     follower.client.start();
-    await vi.waitFor(() => expect(follower.statuses.at(-1)).toBe('following'));
+    await eventually(() => expect(follower.statuses.at(-1)).toBe('following'));
     const { orderId } = await buy(userId, [{ sku: 'gem', quantity: 2 }]);
     const started = performance.now();
     await expect(follower.client.watchOrder(orderId)).resolves.toMatchObject({ status: 'granted' });
@@ -162,14 +163,12 @@ describe('in the browser', () => {
     const returning = manualSignals();
     const follower = countedTab(userId, { signals: returning, cadence: { intervalMs: 60_000 } });
     leader.client.start();
-    await vi.waitFor(() => expect(leader.statuses.at(-1)).toBe('waiting'));
+    await eventually(() => expect(leader.statuses.at(-1)).toBe('waiting'));
     follower.client.start();
-    await vi.waitFor(() => expect(follower.statuses.at(-1)).toBe('following'));
+    await eventually(() => expect(follower.statuses.at(-1)).toBe('following'));
     const { orderId } = await buy(userId, [{ sku: 'gem', quantity: 1 }]);
     returning.focus();
-    await vi.waitFor(async () => expect(await follower.client.inventory.order(orderId)).toMatchObject({ status: 'granted' }), {
-      timeout: 2000,
-    });
+    await eventually(async () => expect(await follower.client.inventory.order(orderId)).toMatchObject({ status: 'granted' }));
     expect(follower.gets).toBe(0);
   });
 
@@ -181,7 +180,7 @@ describe('in the browser', () => {
     ];
     for (let i = 0; i < 4; i++) await buy(userId, [{ sku: 'coin', quantity: 5 }], i % 2 ? 'separate' : 'combined');
     tabs.forEach(({ client }) => client.start());
-    await vi.waitFor(async () => expect(await tabs[1]!.client.inventory.balance('coin')).toBe(20));
+    await eventually(async () => expect(await tabs[1]!.client.inventory.balance('coin')).toBe(20));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(tabs.every(({ gets, statuses }) => gets > 0 && !statuses.includes('following'))).toBe(true);
     expect(await tabs[0]!.client.inventory.balance('coin')).toBe(20);

@@ -6,6 +6,7 @@ import { AuthError, ProtocolError } from '../src/errors';
 import { startEmulator, type Emulator } from '../src/emulator';
 import * as x from './fixtures/xsolla';
 import { countingHttp, playersOf } from './support/players';
+import { eventually } from './support/eventually';
 
 let emulator: Emulator;
 
@@ -295,13 +296,13 @@ describe('tokens', () => {
     const p = player({ cadence: { intervalMs: 30 } });
     const client = p.connect({ token: () => `${emulator.issueToken(p.userId)}x` });
     client.start();
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
     const errors = p.emitted('error').length;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(p.emitted('error')).toHaveLength(errors); // no retry loop against a 401
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 7 }] });
     client.setToken(() => emulator.issueToken(p.userId));
-    await vi.waitFor(async () => expect(await client.inventory.balance('gold')).toBe(7), { timeout: 2000 });
+    await eventually(async () => expect(await client.inventory.balance('gold')).toBe(7));
   });
 
   it('resumes when the game calls setToken() from its error handler during the failing drain', async () => {
@@ -312,7 +313,7 @@ describe('tokens', () => {
     });
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 3 }] });
     client.start();
-    await vi.waitFor(async () => expect(await client.inventory.balance('gold')).toBe(3), { timeout: 2000 });
+    await eventually(async () => expect(await client.inventory.balance('gold')).toBe(3));
     expect(p.emitted('status')).not.toContainEqual({ status: 'paused', reason: 'auth' });
   });
 
@@ -320,7 +321,7 @@ describe('tokens', () => {
     const p = player({ cadence: { intervalMs: 30 } });
     const client = p.connect({ token: () => `${emulator.issueToken(p.userId)}x` });
     client.start();
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
     client.stop();
     client.setToken(() => emulator.issueToken(p.userId));
     await new Promise((resolve) => setTimeout(resolve, 150));
@@ -390,9 +391,9 @@ describe('polling', () => {
     const p = player({ cadence: { intervalMs: 30 } });
     p.client.start();
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 3 }] });
-    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(3), { timeout: 3000 });
+    await eventually(async () => expect(await p.client.inventory.balance('gold')).toBe(3));
     // Stop while idle: stop() lets a drain already in flight finish, which could grant the next buy.
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)?.status).toBe('waiting'));
+    await eventually(() => expect(p.emitted('status').at(-1)?.status).toBe('waiting'));
     p.client.stop();
     const statuses = p.emitted('status').map(({ status }) => status);
     expect(statuses).toContain('polling');
@@ -410,15 +411,15 @@ describe('polling', () => {
     const http = countingGets();
     const p = player({ signals, http, cadence: { intervalMs: 60_000, returnWatchMs: 0 } });
     p.client.start();
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 60_000 }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 60_000 }));
     signals.setVisible(false);
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'hidden' }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'hidden' }));
     const getsWhileHidden = http.gets;
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 4 }] });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(http.gets).toBe(getsWhileHidden);
     signals.setVisible(true);
-    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(4), { timeout: 2000 });
+    await eventually(async () => expect(await p.client.inventory.balance('gold')).toBe(4));
   });
 
   it('pauses while offline and drains when the network returns', async () => {
@@ -426,23 +427,23 @@ describe('polling', () => {
     const http = countingGets();
     const p = player({ signals, http, cadence: { intervalMs: 60_000 } });
     p.client.start();
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'offline' }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'offline' }));
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 2 }] });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(http.gets).toBe(0);
     signals.setOnline(true);
-    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(2), { timeout: 2000 });
+    await eventually(async () => expect(await p.client.inventory.balance('gold')).toBe(2));
   });
 
   it('polls fast for a while after the player comes back (from Pay Station, say)', async () => {
     const signals = manualSignals();
     const p = player({ signals, cadence: { intervalMs: 60_000, watchIntervalMs: 50, returnWatchMs: 2_000 } });
     p.client.start();
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 60_000 }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 60_000 }));
     signals.focus();
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 50 }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 50 }));
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 6 }] });
-    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(6), { timeout: 1500 });
+    await eventually(async () => expect(await p.client.inventory.balance('gold')).toBe(6));
   });
 
   it('no wake (focus, online) polls before a Retry-After is over', async () => {
@@ -451,7 +452,7 @@ describe('polling', () => {
     const p = player({ signals, http, retries: 0, cadence: { intervalMs: 60_000 } });
     emulator.setFaults({ errorRate: 1, status: 429, retryAfterS: 120 });
     p.client.start();
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toMatchObject({ status: 'backing-off' }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toMatchObject({ status: 'backing-off' }));
     const gets = http.gets;
     for (let i = 0; i < 5; i++) signals.focus();
     signals.setOnline(false);
@@ -497,26 +498,26 @@ describe('polling', () => {
     });
     client.start();
     // It says why it cannot run, instead of backing off in silence.
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
     expect(p.emitted('error')).toEqual([{ phase: 'poll', error: expect.objectContaining({ name: 'AuthError' }) }]);
     client.stop();
     tokenWorks = true;
     client.start();
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'offline' }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'offline' }));
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
     signals.setOnline(true);
-    await vi.waitFor(async () => expect(await client.inventory.balance('gold')).toBe(1), { timeout: 2000 });
+    await eventually(async () => expect(await client.inventory.balance('gold')).toBe(1));
   });
 
   it('keeps polling through errors, backing off', async () => {
     const p = player({ cadence: { intervalMs: 20, errorBackoff: { baseDelayMs: 10, maxDelayMs: 40, maxRetryAfterMs: 100 } }, retries: 0 });
     emulator.setFaults({ errorRate: 1, status: 500 });
     p.client.start();
-    await vi.waitFor(() => expect(p.emitted('error').length).toBeGreaterThanOrEqual(2), { timeout: 3000 });
+    await eventually(() => expect(p.emitted('error').length).toBeGreaterThanOrEqual(2));
     expect(p.emitted('status').map(({ status }) => status)).toContain('backing-off');
     emulator.setFaults({ errorRate: 0 });
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
-    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(1), { timeout: 3000 });
+    await eventually(async () => expect(await p.client.inventory.balance('gold')).toBe(1));
   });
 
   it('concurrent pollNow calls share one drain and never double-apply', async () => {
@@ -563,7 +564,7 @@ describe('game handlers that throw', () => {
     });
     p.client.start();
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 2 }] });
-    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(2), { timeout: 3000 });
+    await eventually(async () => expect(await p.client.inventory.balance('gold')).toBe(2));
     expect(p.emitted('error').some(({ phase }) => phase === 'handler')).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import { planEvent } from '../src/events/parse';
 import type { GrantedEvent } from '../src';
 import { NO_FAULTS, startEmulator, type Emulator } from '../src/emulator';
 import { soloPlayer } from './support/solo-player';
+import { eventually } from './support/eventually';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -138,9 +139,7 @@ describe('closing', () => {
       () => 'connection closed',
     );
     // The request is in: counted, and now waiting out the latency.
-    await vi.waitFor(async () => expect((await (await fetch(`${slow.url}/__emulator/stats`)).json()).requests).toBe(1), {
-      timeout: 20_000,
-    });
+    await eventually(async () => expect((await (await fetch(`${slow.url}/__emulator/stats`)).json()).requests).toBe(1));
     const started = Date.now();
     await slow.close();
     // Far below the latency, and far above what a busy machine needs to close.

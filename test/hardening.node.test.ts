@@ -10,6 +10,7 @@ import { createGetUpdatesClient, manualSignals, realClock, type Clock } from '..
 import { AuthError, GetUpdatesError, HttpError, InvalidArgumentError, StorageError } from '../src/errors';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { countingHttp, pause, playersOf } from './support/players';
+import { eventually } from './support/eventually';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -61,7 +62,7 @@ describe('a token function that never settles (item 1)', () => {
   it('stop() ends an in-flight drain promptly and the loop reports stopped', async () => {
     const p = player({ token: never, userId: 'hung-2' });
     p.client.start();
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'polling' }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'polling' }));
     p.client.stop();
     expect(p.emitted('status').at(-1)).toEqual({ status: 'stopped' });
     await pause(50);
@@ -167,17 +168,17 @@ describe('messages from other tabs (item 5)', () => {
     const clock: Clock = { ...realClock, now: () => Date.now() + offset };
     const p = player({ clock, locks: null, cadence: { intervalMs: 60_000, watchIntervalMs: 40, returnWatchMs: 0 } });
     p.client.start();
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 60_000 }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 60_000 }));
     const otherTab = channelOf(p.userId);
     try {
       otherTab.postMessage({ watchUntil: Number.NaN });
       otherTab.postMessage({ watchUntil: Date.now() + 5_000 });
-      await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 40 }));
+      await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 40 }));
       otherTab.postMessage({ watchUntil: Number.POSITIVE_INFINITY });
       otherTab.postMessage({ watchUntil: Date.now() + 10 * 365 * 24 * 3600_000 });
       await pause(50);
       offset = 61_000; // past the longest window a hint may ask for
-      await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 60_000 }));
+      await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'waiting', nextPollInMs: 60_000 }));
     } finally {
       otherTab.close();
     }
@@ -200,7 +201,7 @@ describe('messages from other tabs (item 5)', () => {
         ],
       });
       otherTab.postMessage({ emissions: [['granted', { eventId: 7, orderId: '9', items: [{ sku: 'gold', quantity: 1 }] }]] });
-      await vi.waitFor(() => expect(p.emitted('granted')).toHaveLength(1));
+      await eventually(() => expect(p.emitted('granted')).toHaveLength(1));
       expect(p.emitted('granted')[0]).toMatchObject({ eventId: 7 });
       expect(p.emitted('changed')).toEqual([]);
       expect(p.emitted('error')).toEqual([]);
@@ -216,7 +217,7 @@ describe('start() says why it cannot run (items 6 and 7)', () => {
     const p = player({ indexedDB: undefined, userId: 'no-idb' });
     const client = p.connect({ indexedDB: undefined as never });
     client.start();
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'storage' }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'storage' }));
     expect(p.emitted('error')).toContainEqual({
       phase: 'poll',
       error: expect.objectContaining({ name: 'StorageError', reason: 'unavailable' }),
@@ -426,9 +427,9 @@ describe('smaller edges (item 18)', () => {
       cadence: { intervalMs: 100, pushIntervalMs: 100 },
     });
     client.start();
-    await vi.waitFor(() => expect(sockets).toBe(1));
+    await eventually(() => expect(sockets).toBe(1));
     client.setToken(() => `${emulator.issueToken(p.userId)}x`);
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
     emulator.setPushDown(true); // a socket still open would now reconnect again and again
     emulator.setPushDown(false);
     await pause(1_500);

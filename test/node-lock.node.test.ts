@@ -7,11 +7,12 @@ import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisifyRequest } from 'idb-keyval';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGetUpdatesClient, InvalidArgumentError, StorageError, type ClientEvents, type GetUpdatesClient } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { nodeIndexedDB } from '../src/node';
 import { startGame, type GameProcessOptions } from './support/node-game';
+import { eventually } from './support/eventually';
 
 const root = mkdtempSync(join(tmpdir(), 'node-lock-'));
 let emulator: Emulator;
@@ -197,14 +198,14 @@ describe('a client whose save directory another process owns', () => {
     const seen: Array<[keyof ClientEvents, unknown]> = [];
     game.on('*' as never, ((type: keyof ClientEvents, payload: unknown) => seen.push([type, payload])) as never);
     game.start();
-    await vi.waitFor(() => expect(seen).toContainEqual(['status', { status: 'paused', reason: 'storage' }]), { timeout: 10_000 });
+    await eventually(() => expect(seen).toContainEqual(['status', { status: 'paused', reason: 'storage' }]));
     expect(seen).toContainEqual(['error', { phase: 'poll', error: expect.objectContaining(lockedError(player.directory)) }]);
     expect(seen.filter(([type]) => type === 'granted')).toEqual([]);
     expect(emulator.state(player.userId).events.map((event) => event.processed)).toEqual([false]);
 
     await owner.close();
     game.start();
-    await vi.waitFor(async () => expect(await game.inventory.balance('gold')).toBe(100), { timeout: 10_000 });
+    await eventually(async () => expect(await game.inventory.balance('gold')).toBe(100));
     await game.close();
   });
 });

@@ -4,12 +4,13 @@
  * acked. The game's `userId` only names the save.
  */
 import { IDBFactory } from 'fake-indexeddb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGetUpdatesClient, manualSignals, type ClientEvents, type GetUpdatesClient } from '../src';
 import { AuthError, InvalidArgumentError } from '../src/errors';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { countingHttp, playersOf } from './support/players';
 import { flush, VirtualClock } from './support/virtual-clock';
+import { eventually } from './support/eventually';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -45,7 +46,7 @@ describe('a stale userId after a logout', () => {
     const statuses = record(stale, 'status');
     const errors = record(stale, 'error');
     stale.start();
-    await vi.waitFor(() => expect(statuses.at(-1)).toEqual({ status: 'paused', reason: 'auth' }), { timeout: 5000 });
+    await eventually(() => expect(statuses.at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
     expect(errors).toEqual([{ error: expect.any(AuthError), phase: 'poll' }]);
     await expect(stale.pollNow()).rejects.toBeInstanceOf(AuthError);
 

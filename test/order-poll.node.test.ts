@@ -3,12 +3,13 @@
  * virtual clock against the real emulator: only the waiting is skipped.
  */
 import axios, { type AxiosInstance } from 'axios';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AuthError, OrderNotFoundError, type ClientEvents, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { VirtualClock } from './support/virtual-clock';
 import { soloPlayer } from './support/solo-player';
+import { eventually } from './support/eventually';
 
 let emulator: Emulator;
 const clients: GetUpdatesClient[] = [];
@@ -53,7 +54,7 @@ function timedPlayer(options: Partial<GetUpdatesClientOptions> = {}) {
   // Settled when no request is in flight, a few real milliseconds in a row; not before the first
   // request, which waits for the save (the token is checked against its player).
   const settle = async () => {
-    await vi.waitFor(() => expect(requests.total).toBeGreaterThan(0), { timeout: 5000 });
+    await eventually(() => expect(requests.total).toBeGreaterThan(0));
     for (let calm = 0; calm < 3; calm = inflight === 0 ? calm + 1 : 0) await realSleep(1);
   };
   const advanceTo = (ms: number) => clock.runUntil(ms, settle);

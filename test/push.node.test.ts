@@ -1,10 +1,11 @@
 /** The order-status channel: the real `centrifuge` client against the emulator's WebSocket. */
 import axios from 'axios';
 import { IDBFactory } from 'fake-indexeddb';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createGetUpdatesClient, type ClientEvents, type GetUpdatesClient } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
+import { eventually } from './support/eventually';
 
 let emulator: Emulator;
 const clients: GetUpdatesClient[] = [];
@@ -50,19 +51,19 @@ describe('order statuses over WebSocket', () => {
   it('arrive in order: new, paid, done; then canceled on refund', async () => {
     const p = pushPlayer();
     p.client.start();
-    await vi.waitFor(() => expect(p.loopStatuses).toContain('waiting'));
+    await eventually(() => expect(p.loopStatuses).toContain('waiting'));
     await new Promise((resolve) => setTimeout(resolve, 100)); // let the socket connect
     const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
-    await vi.waitFor(() => expect(p.statuses.map(({ status }) => status)).toEqual(['new', 'paid', 'done']));
+    await eventually(() => expect(p.statuses.map(({ status }) => status)).toEqual(['new', 'paid', 'done']));
     expect(p.statuses.every((status) => status.orderId === String(orderId))).toBe(true);
     emulator.refund(orderId);
-    await vi.waitFor(() => expect(p.statuses.at(-1)).toEqual({ orderId: String(orderId), status: 'canceled', source: 'socket' }));
+    await eventually(() => expect(p.statuses.at(-1)).toEqual({ orderId: String(orderId), status: 'canceled', source: 'socket' }));
   });
 
   it('a paid status drains at once, while polling stays at its slow cadence', async () => {
     const p = pushPlayer();
     p.client.start();
-    await vi.waitFor(() => expect(p.loopStatuses).toContain('waiting'));
+    await eventually(() => expect(p.loopStatuses).toContain('waiting'));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const getsBefore = p.http.gets;
     const paidAt = performance.now();
@@ -76,7 +77,7 @@ describe('order statuses over WebSocket', () => {
   it('with a healthy socket, watching an order does not poll fast', async () => {
     const p = pushPlayer();
     p.client.start();
-    await vi.waitFor(() => expect(p.loopStatuses).toContain('waiting'));
+    await eventually(() => expect(p.loopStatuses).toContain('waiting'));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const getsBefore = p.http.gets;
     const controller = new AbortController();
@@ -90,7 +91,7 @@ describe('order statuses over WebSocket', () => {
   it('a dropped socket falls back to polling, and the order still lands once', async () => {
     const p = pushPlayer();
     p.client.start();
-    await vi.waitFor(() => expect(p.loopStatuses).toContain('waiting'));
+    await eventually(() => expect(p.loopStatuses).toContain('waiting'));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const orderId = nextOrderId();
     const watching = p.client.watchOrder(orderId);
@@ -109,23 +110,23 @@ describe('order statuses over WebSocket', () => {
   it('reads history after reconnecting, so statuses published meanwhile are not missed', async () => {
     const p = pushPlayer();
     p.client.start();
-    await vi.waitFor(() => expect(p.loopStatuses).toContain('waiting'));
+    await eventually(() => expect(p.loopStatuses).toContain('waiting'));
     await new Promise((resolve) => setTimeout(resolve, 100));
     emulator.setPushDown(true);
     const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(p.statuses).toEqual([]);
     emulator.setPushDown(false);
-    await vi.waitFor(() => expect(p.statuses.map(({ status }) => status)).toEqual(['new', 'paid', 'done']), { timeout: 5000 });
+    await eventually(() => expect(p.statuses.map(({ status }) => status)).toEqual(['new', 'paid', 'done']));
     expect(p.statuses[0]?.orderId).toBe(String(orderId));
-    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(1));
+    await eventually(async () => expect(await p.client.inventory.balance('gold')).toBe(1));
   });
 
   it('a fresh start does not replay earlier orders’ statuses; its first drain grants them', async () => {
     const p = pushPlayer();
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 2 }] });
     p.client.start();
-    await vi.waitFor(async () => expect(await p.client.inventory.balance('gold')).toBe(2));
+    await eventually(async () => expect(await p.client.inventory.balance('gold')).toBe(2));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(p.statuses).toEqual([]);
   });
@@ -136,10 +137,10 @@ describe('order statuses over WebSocket', () => {
     p.client.stop();
     p.client.start();
     p.client.start();
-    await vi.waitFor(() => expect(p.loopStatuses).toContain('waiting'));
+    await eventually(() => expect(p.loopStatuses).toContain('waiting'));
     await new Promise((resolve) => setTimeout(resolve, 200));
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
-    await vi.waitFor(() => expect(p.statuses.map(({ status }) => status)).toEqual(['new', 'paid', 'done']));
+    await eventually(() => expect(p.statuses.map(({ status }) => status)).toEqual(['new', 'paid', 'done']));
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(p.statuses).toHaveLength(3); // one channel: each status once
     await p.client.close();
@@ -190,8 +191,8 @@ describe('idle polling while the socket is healthy (issue #13)', () => {
       watch.abort();
       return waits.at(-1);
     };
-    await vi.waitFor(async () => expect(await idleWaitAfterWake()).toBe(300_000), { timeout: 5_000, interval: 100 });
+    await eventually(async () => expect(await idleWaitAfterWake()).toBe(300_000));
     emulator.setPushDown(true);
-    await vi.waitFor(() => expect(waits.at(-1)).toBe(60_000), { timeout: 5_000 });
+    await eventually(() => expect(waits.at(-1)).toBe(60_000));
   });
 });

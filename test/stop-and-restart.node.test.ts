@@ -1,7 +1,8 @@
 /** stop() ends the loop's drain; start() after an auth pause asks for a token again. */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { countingHttp, pause, playersOf } from './support/players';
+import { eventually } from './support/eventually';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -18,7 +19,7 @@ describe('stop() mid-drain', () => {
     const p = player({ http, locks: null, userId: OWNER, token: () => new Promise<string>((resolve) => (release = resolve)) });
     emulator.purchase({ userId: OWNER, items: [{ sku: 'gold', quantity: 1 }] });
     p.client.start();
-    await vi.waitFor(() => expect(release).toBeTypeOf('function'));
+    await eventually(() => expect(release).toBeTypeOf('function'));
     p.client.stop();
     expect(p.emitted('status').at(-1)).toEqual({ status: 'stopped' });
     release(emulator.issueToken(OWNER)); // the login popup finally answers
@@ -47,7 +48,7 @@ describe('start() after an auth pause', () => {
       },
     });
     p.client.start();
-    await vi.waitFor(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
+    await eventually(() => expect(p.emitted('status').at(-1)).toEqual({ status: 'paused', reason: 'auth' }));
     good = true; // the player logged in again
     const before = calls;
     p.client.stop(); // the game leaves the shop screen…

@@ -4,7 +4,7 @@
  * "device" is a client with storage of its own; two clients on one device are two tabs.
  */
 import axios from 'axios';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   createGetUpdatesClient,
   ProtocolError,
@@ -13,6 +13,7 @@ import {
   type GetUpdatesClientOptions,
   HttpError,
 } from '../../src';
+import { eventually } from '../support/eventually';
 
 export interface RestoreEnvironment {
   url(): string;
@@ -204,7 +205,7 @@ export function restoreClientScenarios(env: RestoreEnvironment) {
       const reports = await Promise.all([first.client.restorePurchases(), second.client.restorePurchases()]);
       expect(reports.flatMap((report) => report.restored)).toEqual([{ sku: 'dragon_blade', quantity: 1 }]);
       expect(await second.client.inventory.balance('dragon_blade')).toBe(1);
-      await vi.waitFor(() => {
+      await eventually(() => {
         expect(first.emitted('restored')).toEqual([{ sku: 'dragon_blade', quantity: 1 }]);
         expect(second.emitted('restored')).toEqual([{ sku: 'dragon_blade', quantity: 1 }]);
       });
@@ -216,8 +217,8 @@ export function restoreClientScenarios(env: RestoreEnvironment) {
       const before = await inventoryRequests();
       const device = p.device({ restore: { storeUrl: env.url(), auto: true }, cadence: { intervalMs: 50 } });
       device.client.start();
-      await vi.waitFor(() => expect(device.emitted('restored')).toEqual([{ sku: 'dragon_blade', quantity: 1 }]));
-      await vi.waitFor(() => expect(device.emitted('status').filter(({ status }) => status === 'polling').length).toBeGreaterThan(3));
+      await eventually(() => expect(device.emitted('restored')).toEqual([{ sku: 'dragon_blade', quantity: 1 }]));
+      await eventually(() => expect(device.emitted('status').filter(({ status }) => status === 'polling').length).toBeGreaterThan(3));
       expect((await inventoryRequests()) - before).toBe(1);
       expect(await device.client.inventory.balance('dragon_blade')).toBe(1);
     });
