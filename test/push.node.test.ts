@@ -20,8 +20,23 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
 });
 
+/** A WebSocket that counts the server's connect replies: the player's channel is subscribed from then on. */
+function connectCounting() {
+  const counter = { connects: 0 };
+  class CountingWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      this.on('message', (data) => {
+        if (String(data).includes('"connect":')) counter.connects++;
+      });
+    }
+  }
+  return { counter, CountingWebSocket };
+}
+
 function pushPlayer() {
   const userId = `push-player-${++players}`;
+  const { counter, CountingWebSocket } = connectCounting();
   const http = Object.assign(axios.create(), { gets: 0 });
   http.interceptors.request.use((config) => {
     if (config.method?.toUpperCase() === 'GET') http.gets++;
@@ -35,14 +50,16 @@ function pushPlayer() {
     locks: null,
     http,
     cadence: { intervalMs: 60_000, watchIntervalMs: 100 },
-    orderStatus: { url: `${emulator.url.replace('http', 'ws')}/connection/websocket`, websocket: WebSocket },
+    orderStatus: { url: `${emulator.url.replace('http', 'ws')}/connection/websocket`, websocket: CountingWebSocket },
   });
   clients.push(client);
   const statuses: Array<ClientEvents['orderStatus']> = [];
   client.on('orderStatus', (status) => statuses.push(status));
   const loopStatuses: string[] = [];
   client.on('status', ({ status }) => loopStatuses.push(status));
-  return { userId, client, http, statuses, loopStatuses };
+  /** Until the socket is connected and the player's channel subscribed. */
+  const subscribed = () => eventually(() => expect(counter.connects).toBeGreaterThan(0));
+  return { userId, client, http, statuses, loopStatuses, subscribed };
 }
 
 const nextOrderId = () => String(Number(emulator.purchase({ userId: 'bystander', items: [{ sku: 'x', quantity: 1 }] }).orderId) + 1);
@@ -52,7 +69,7 @@ describe('order statuses over WebSocket', () => {
     const p = pushPlayer();
     p.client.start();
     await eventually(() => expect(p.loopStatuses).toContain('waiting'));
-    await new Promise((resolve) => setTimeout(resolve, 100)); // let the socket connect
+    await p.subscribed();
     const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
     await eventually(() => expect(p.statuses.map(({ status }) => status)).toEqual(['new', 'paid', 'done']));
     expect(p.statuses.every((status) => status.orderId === String(orderId))).toBe(true);
@@ -64,13 +81,14 @@ describe('order statuses over WebSocket', () => {
     const p = pushPlayer();
     p.client.start();
     await eventually(() => expect(p.loopStatuses).toContain('waiting'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await p.subscribed();
     const getsBefore = p.http.gets;
     const paidAt = performance.now();
     const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 5 }] });
     const order = await p.client.watchOrder(orderId);
     expect(order.status).toBe('granted');
-    expect(performance.now() - paidAt).toBeLessThan(500);
+    // About a round trip on a quiet machine; the ceiling only tells "at once" from the next minute's poll.
+    expect(performance.now() - paidAt).toBeLessThan(20_000);
     expect(p.http.gets - getsBefore).toBeLessThanOrEqual(4); // a drain or two, not a second-by-second poll
   });
 
@@ -78,7 +96,7 @@ describe('order statuses over WebSocket', () => {
     const p = pushPlayer();
     p.client.start();
     await eventually(() => expect(p.loopStatuses).toContain('waiting'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await p.subscribed();
     const getsBefore = p.http.gets;
     const controller = new AbortController();
     const watching = p.client.watchOrder(nextOrderId(), { signal: controller.signal }).catch(() => undefined);
@@ -92,7 +110,7 @@ describe('order statuses over WebSocket', () => {
     const p = pushPlayer();
     p.client.start();
     await eventually(() => expect(p.loopStatuses).toContain('waiting'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await p.subscribed();
     const orderId = nextOrderId();
     const watching = p.client.watchOrder(orderId);
     emulator.setPushDown(true);
@@ -111,7 +129,7 @@ describe('order statuses over WebSocket', () => {
     const p = pushPlayer();
     p.client.start();
     await eventually(() => expect(p.loopStatuses).toContain('waiting'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await p.subscribed();
     emulator.setPushDown(true);
     const { orderId } = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -138,7 +156,7 @@ describe('order statuses over WebSocket', () => {
     p.client.start();
     p.client.start();
     await eventually(() => expect(p.loopStatuses).toContain('waiting'));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await p.subscribed();
     emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] });
     await eventually(() => expect(p.statuses.map(({ status }) => status)).toEqual(['new', 'paid', 'done']));
     await new Promise((resolve) => setTimeout(resolve, 100));
