@@ -6,7 +6,7 @@
  * error messages bounded and without any token sent; and GETs retried on transient failures
  * (network, 408, 425, 429, 5xx) with full jitter or the server's Retry-After.
  */
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { type AxiosInstance, type AxiosProgressEvent, type AxiosResponse } from 'axios';
 import pRetry from 'p-retry';
 import { AuthError, HttpError, ProtocolError } from '../errors';
 import { DEFAULT_BACKOFF, parseRetryAfter, readHttpDate, retryDelay } from '../schedule/backoff';
@@ -84,9 +84,16 @@ export function createApi(options: ApiOptions): Api {
     }
 
     async function exchange(bearer: string): Promise<AxiosResponse<string>> {
-      // axios bounds the body in Node and with fetch, not with XHR (a browser's default): there
-      // the download's progress says when to give up.
+      // axios bounds the body itself in Node and with fetch, not with XHR (its first choice in a
+      // browser): there the download's progress says when to give up. Watching progress costs
+      // Node a stream per response, so only where XHR exists.
       const tooLarge = linkSignals(signal);
+      const onDownloadProgress =
+        typeof XMLHttpRequest === 'undefined'
+          ? undefined
+          : ({ loaded, total }: AxiosProgressEvent) => {
+              if (Math.max(loaded, total ?? 0) > MAX_RESPONSE_BYTES) tooLarge.abort();
+            };
       try {
         return await http.request<string>({
           method,
@@ -97,9 +104,7 @@ export function createApi(options: ApiOptions): Api {
           timeout: TIMEOUT_MS,
           maxContentLength: MAX_RESPONSE_BYTES,
           maxBodyLength: MAX_RESPONSE_BYTES,
-          onDownloadProgress: ({ loaded, total }) => {
-            if (Math.max(loaded, total ?? 0) > MAX_RESPONSE_BYTES) tooLarge.abort();
-          },
+          onDownloadProgress,
           // Every status is handled here, and the body is parsed by the caller: axios errors carry
           // the request headers (the token), so none is allowed to escape.
           validateStatus: () => true,
