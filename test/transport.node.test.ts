@@ -341,10 +341,14 @@ describe('a Store API 403 that is not about the token', () => {
     expect(calls).toBe(2);
   });
 
-  it('a 403 about the token (authorization error 1501) still refreshes it once, then fails with AuthError', async () => {
+  it.each([
+    ['authorization error 1501', 1501],
+    ['Pay Station token error 2001', 2001],
+    ['no Store error code', 403],
+  ])('a 403 about the token (%s) still refreshes it once, then fails with AuthError', async (_name, code) => {
     let calls = 0;
     const tokens = createTokenSource(() => `token-${++calls}`);
-    const http = cannedHttp(() => forbidden(1501, 'Authorization failed'));
+    const http = cannedHttp(() => forbidden(code, 'Authorization failed'));
     const store = createStoreApi({ storeUrl: 'http://127.0.0.1:9', projectId: '1', tokens, http, retries: 0 });
     await expect(store.getOrder('42')).rejects.toBeInstanceOf(AuthError);
     expect(calls).toBe(2);

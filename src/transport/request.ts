@@ -193,7 +193,10 @@ function refusesToken(response: AxiosResponse<string>): boolean {
   return code === undefined || TOKEN_ERROR_CODES.has(code);
 }
 
-/** The Store API's `errorCode` (or the code in its `[0401-1501]: …` message), if the body has one. */
+/**
+ * The Store API's own error code (`errorCode`, or the one in its `[0401-1501]: …` message), if the
+ * body has one. Its codes have four digits: a bare HTTP status in their place says nothing more.
+ */
 function storeErrorCode(body: unknown): number | undefined {
   if (typeof body !== 'string') return undefined;
   let parsed: unknown;
@@ -204,8 +207,9 @@ function storeErrorCode(body: unknown): number | undefined {
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const { errorCode, errorMessage } = parsed as Record<string, unknown>;
-  const code = Number(errorCode ?? (typeof errorMessage === 'string' ? /^\[\d{4}-(\d+)\]/.exec(errorMessage)?.[1] : undefined));
-  return Number.isInteger(code) ? code : undefined;
+  const written = typeof errorCode === 'number' || typeof errorCode === 'string' ? String(errorCode) : undefined;
+  const code = written ?? (typeof errorMessage === 'string' ? /^\[\d{4}-(\d+)\]/.exec(errorMessage)?.[1] : undefined);
+  return code !== undefined && /^\d{4}$/.test(code) ? Number(code) : undefined;
 }
 
 /** An axios error for a body past `maxContentLength` (or a request body past `maxBodyLength`). */
