@@ -74,8 +74,8 @@ describe('a game left open for days', () => {
       let inflight = 0;
       let offline = false;
       http.interceptors.request.use((config) => {
+        inflight++; // a failure here still passes through the response interceptor below
         if (offline) throw Object.assign(new Error('offline'), { code: 'ERR_NETWORK' });
-        inflight++;
         return config;
       });
       http.interceptors.response.use(
