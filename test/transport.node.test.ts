@@ -1,10 +1,17 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import axios from 'axios';
+import { IDBFactory } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HttpError } from '../src/errors';
+import { createGetUpdatesClient } from '../src';
+import { AuthError, GetUpdatesError, HttpError } from '../src/errors';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { createTransport } from '../src/transport/http';
+import { createStoreApi } from '../src/transport/store-api';
 import { createTokenSource, readJwtClaims } from '../src/transport/token';
 import { realClock } from '../src/schedule/clock';
+import { cannedHttp } from './support/canned-http';
+import { eventually } from './support/eventually';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -76,7 +83,7 @@ describe('transport', () => {
     clock += 3600_000 - 20_000; // 20 s left
     await new Promise((resolve) => setTimeout(resolve, 1000)); // a new iat, so a new token
     expect(await tokens.get()).toBe(first); // still valid: used while the next one is fetched
-    await vi.waitFor(async () => expect(await tokens.get()).not.toBe(first));
+    await eventually(async () => expect(await tokens.get()).not.toBe(first));
     expect(fresh).toHaveBeenCalledTimes(2);
   });
 
@@ -151,5 +158,200 @@ describe('transport retries while the server is down (issue #13)', () => {
     await expect(transport.listEvents()).resolves.toEqual([]);
     expect(gets).toBe(9);
     await own.close();
+  });
+});
+
+describe('the token never reaches an error, whatever the status (opaque tokens too)', () => {
+  const TOKEN = 'opaque-secret-123';
+  /** Every string an error shows, through its cause chain. */
+  const everythingIn = (error: unknown): string[] =>
+    error instanceof Error
+      ? [String(error), error.stack ?? '', JSON.stringify(error), ...Object.values(error).map(String), ...everythingIn(error.cause)]
+      : error === undefined
+        ? []
+        : [String(error)];
+  /** A server that answers every request with `status` and a body that quotes the bearer it got, in three ways. */
+  const echoing = (status: number) =>
+    cannedHttp((config) => {
+      const bearer = String(config.headers.Authorization).replace(/^Bearer /, '');
+      const said = `token ${bearer} (${encodeURIComponent(bearer)}) is not welcome`;
+      return {
+        status,
+        data: config.url?.includes('/v2/')
+          ? JSON.stringify({ statusCode: status, errorCode: status, errorMessage: `[0401-${status}]: ${said}` })
+          : status % 2
+            ? JSON.stringify({ error: { code: status, description: said } })
+            : `<html>${said}</html>`,
+      };
+    });
+
+  it.each([400, 401, 403, 404, 409, 422, 429, 500, 502, 503])('HTTP %i from the Events API and the Store API', async (status) => {
+    const tokens = createTokenSource(() => TOKEN);
+    const events = createTransport({ baseUrl: 'http://127.0.0.1:9', projectId: '1', tokens, http: echoing(status), retries: 0 });
+    const store = createStoreApi({ storeUrl: 'http://127.0.0.1:9', projectId: '1', tokens, http: echoing(status), retries: 0 });
+    const failures = await Promise.all(
+      [events.listEvents(), events.markProcessed(7), store.getOrder('42'), store.inventoryItems()].map((call) =>
+        call.then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      ),
+    );
+    for (const failure of failures.filter((failure) => failure !== undefined)) {
+      expect(failure).toBeInstanceOf(GetUpdatesError);
+      for (const text of everythingIn(failure)) expect(text).not.toContain(TOKEN);
+    }
+    expect(failures.filter((failure) => failure === undefined)).toHaveLength(status === 404 ? 1 : 0); // an ack's 404 is "gone"
+  });
+
+  it('nor the error event of a client', async () => {
+    const client = createGetUpdatesClient({
+      projectId: 1,
+      baseUrl: 'http://127.0.0.1:9',
+      token: TOKEN,
+      userId: 'opaque-player',
+      indexedDB: new IDBFactory(),
+      locks: null,
+      retries: 0,
+      http: echoing(500),
+    });
+    const heard: unknown[] = [];
+    client.on('error', ({ error }) => heard.push(error));
+    try {
+      await expect(client.pollNow()).rejects.toMatchObject({ status: 500 });
+      expect(heard).toHaveLength(1);
+      for (const text of everythingIn(heard[0])) expect(text).not.toContain(TOKEN);
+      expect((heard[0] as Error).message).toContain('[token]');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('Retry-After as servers and proxies send it', () => {
+  const retryAfterOf = async (headers: Record<string, string>) => {
+    const http = cannedHttp(() => ({ status: 503, headers, data: '' }));
+    const transport = createTransport({ baseUrl: 'http://127.0.0.1:9', projectId: '1', tokens: createTokenSource('t'), http, retries: 0 });
+    const error = (await transport.listEvents().catch((e: unknown) => e)) as HttpError;
+    expect(error).toBeInstanceOf(HttpError);
+    return error.retryAfterMs;
+  };
+
+  it('two headers joined ("5, 5") wait 5 s, not a date in 2001 (at once)', async () => {
+    expect(await retryAfterOf({ 'retry-after': '5, 5' })).toBe(5_000);
+    expect(await retryAfterOf({ 'retry-after': '5, 10' })).toBe(10_000);
+  });
+
+  it('a date is read against the server’s own clock, and only an HTTP date is a date', async () => {
+    const date = 'Wed, 21 Oct 2015 07:27:00 GMT';
+    expect(await retryAfterOf({ 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT', date })).toBe(60_000);
+    expect(await retryAfterOf({ 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT, Wed, 21 Oct 2015 07:28:00 GMT', date })).toBe(60_000);
+    expect(await retryAfterOf({ 'retry-after': 'Sunday, 21-Oct-15 07:27:30 GMT', date })).toBe(30_000);
+    expect(await retryAfterOf({ 'retry-after': 'Wed Oct 21 07:27:10 2015', date })).toBe(10_000);
+    for (const nonsense of ['0x10', '1e3', 'soon', '-5', 'May 5', 'Wed, 21 Oct 2015']) {
+      expect(await retryAfterOf({ 'retry-after': nonsense, date })).toBeUndefined();
+    }
+  });
+});
+
+describe('a response too large to hold', () => {
+  it('fails with an HttpError instead of reading it all (Node)', async () => {
+    let sent = 0;
+    let hungUp = false;
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"events":[');
+      const chunk = `${'{"id":1,"status":0,"data":{}},'.repeat(2_000)}`;
+      const more = () => {
+        while (!hungUp && sent < 64 * 2 ** 20) {
+          sent += chunk.length;
+          if (!response.write(chunk)) return void response.once('drain', more);
+        }
+        response.end('{}]}');
+      };
+      response.on('close', () => (hungUp = true));
+      more();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const transport = createTransport({
+        baseUrl: `http://127.0.0.1:${port}`,
+        projectId: '1',
+        tokens: createTokenSource('t'),
+        retries: 3,
+      });
+      const error = await transport.listEvents().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HttpError);
+      expect(error).toMatchObject({ retryable: false, message: expect.stringMatching(/GET \/events: the response is larger than \d+ MB/) });
+      await eventually(() => expect(hungUp).toBe(true));
+      expect(sent).toBeLessThan(32 * 2 ** 20);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('fails the same in a browser, whose XHR adapter does not bound it: the download is aborted', async () => {
+    vi.stubGlobal('XMLHttpRequest', class {});
+    const http = axios.create({
+      adapter: (config) =>
+        new Promise((_resolve, reject) => {
+          config.signal?.addEventListener?.('abort', () => reject(new axios.CanceledError()));
+          config.onDownloadProgress?.({ loaded: 1_000, total: 2 ** 40, bytes: 1_000, lengthComputable: true });
+        }),
+    });
+    const transport = createTransport({ baseUrl: 'http://127.0.0.1:9', projectId: '1', tokens: createTokenSource('t'), http, retries: 0 });
+    try {
+      await expect(transport.listEvents()).rejects.toMatchObject({ name: 'HttpError', message: expect.stringContaining('larger than') });
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
+
+describe('a Store API 403 that is not about the token', () => {
+  const forbidden = (errorCode: number, message: string) => ({
+    status: 403,
+    data: JSON.stringify({ statusCode: 403, errorCode, errorMessage: `[0401-${errorCode}]: ${message}` }),
+  });
+
+  it('is an HttpError of its own, and leaves the shared token usable by the Events API', async () => {
+    let calls = 0;
+    let eventsRefuse = false;
+    const tokens = createTokenSource(() => `token-${++calls}`);
+    const http = cannedHttp((config) => {
+      if (config.url?.includes('/v2/')) return forbidden(1601, 'Attempt to get item that is forbidden in user region');
+      if (eventsRefuse) {
+        eventsRefuse = false;
+        return { status: 401, data: '' }; // the token expired meanwhile
+      }
+      return { status: 200, data: '{"events":[]}' };
+    });
+    const store = createStoreApi({ storeUrl: 'http://127.0.0.1:9', projectId: '1', tokens, http, retries: 0 });
+    const events = createTransport({ baseUrl: 'http://127.0.0.1:9', projectId: '1', tokens, http, retries: 0 });
+    for (let i = 0; i < 3; i++) {
+      const error = await store.getOrder('42').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HttpError);
+      expect(error).toMatchObject({ status: 403, retryable: false, message: expect.stringContaining('forbidden in user region') });
+    }
+    await expect(store.inventoryItems()).rejects.toMatchObject({ name: 'HttpError', status: 403 });
+    expect(calls).toBe(1); // no token was refused: none was asked for
+    eventsRefuse = true;
+    await expect(events.listEvents()).resolves.toEqual([]);
+    expect(calls).toBe(2);
+  });
+
+  it.each([
+    ['authorization error 1501', 1501],
+    ['Pay Station token error 2001', 2001],
+    ['no Store error code', 403],
+  ])('a 403 about the token (%s) still refreshes it once, then fails with AuthError', async (_name, code) => {
+    let calls = 0;
+    const tokens = createTokenSource(() => `token-${++calls}`);
+    const http = cannedHttp(() => forbidden(code, 'Authorization failed'));
+    const store = createStoreApi({ storeUrl: 'http://127.0.0.1:9', projectId: '1', tokens, http, retries: 0 });
+    await expect(store.getOrder('42')).rejects.toBeInstanceOf(AuthError);
+    expect(calls).toBe(2);
   });
 });

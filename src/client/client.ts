@@ -14,7 +14,7 @@ import { createPushHint } from '../push/hint';
 import { createOrderPoll } from '../push/order-poll';
 import { createStatusReporter } from '../push/statuses';
 import type { OrderStatusUpdate } from '../push/order-status';
-import { raceAbort } from '../schedule/delay';
+import { linkSignals, raceAbort } from '../schedule/delay';
 import { browserSignals } from '../schedule/signals';
 import type { TabChannel } from '../tabs/broadcast';
 import { createTransport } from '../transport/http';
@@ -35,11 +35,11 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     resolveOptions(options);
   const emitter = mitt<ClientEvents>();
   const guard = createHandlerGuard((error) => emitter.emit('error', { error, phase: 'handler' }));
-  const playerTokens = createTokenSource(options.token, { clock, timeoutMs: tokenTimeoutMs });
+  const lifetime = new AbortController();
+  const playerTokens = createTokenSource(options.token, { clock, timeoutMs: tokenTimeoutMs, signal: lifetime.signal });
   const tokens = bindToOnePlayer(playerTokens, options.userId, async (sub) => (await session.open()).recordPlayer(sub));
   const transport = createTransport({ baseUrl, projectId, tokens, http: options.http, retries });
   const storeApi = createStoreApi({ storeUrl, projectId, tokens, http: options.http, retries });
-  const lifetime = new AbortController();
   let closed = false;
   let startedByGame = false;
   let pausedForAuth = false;
@@ -74,7 +74,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   }
 
   const shared = createSharedDrain(async (abandoned) => {
-    const signal = AbortSignal.any([abandoned, lifetime.signal]);
+    const link = linkSignals(abandoned, lifetime.signal);
+    const { signal } = link;
     try {
       const { store, tabs, compactOnce } = await session.open();
       const report = await drain(
@@ -100,9 +101,21 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         emitter.emit('error', { error, phase: 'poll' });
       }
       throw error;
+    } finally {
+      link.unlink();
     }
   });
   const drainShared = (signal?: AbortSignal) => (closed ? Promise.reject(closedError()) : shared.run(signal));
+
+  /** Runs `work` until the caller's signal aborts or the client closes; the link ends with the work. */
+  async function untilClosed<T>(signal: AbortSignal | undefined, work: (stop: AbortSignal) => Promise<T>): Promise<T> {
+    const stop = linkSignals(signal, lifetime.signal);
+    try {
+      return await work(stop.signal);
+    } finally {
+      stop.unlink();
+    }
+  }
 
   const restorer = createRestorer({
     storeApi,
@@ -231,20 +244,19 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       push.stop();
     },
     pollNow: ({ signal } = {}) => typed(raceAbort(drainShared(signal), signal), signal),
-    watchOrder(orderId, { signal } = {}) {
-      const stop = signal ? AbortSignal.any([signal, lifetime.signal]) : lifetime.signal;
-      return typed((async () => watches.watch(readOrderId(orderId), stop))(), signal);
-    },
-    restorePurchases({ signal } = {}) {
-      const stop = signal ? AbortSignal.any([signal, lifetime.signal]) : lifetime.signal;
-      return typed(
-        (async () => {
+    watchOrder: (orderId, { signal } = {}) =>
+      typed(
+        untilClosed(signal, (stop) => watches.watch(readOrderId(orderId), stop)),
+        signal,
+      ),
+    restorePurchases: ({ signal } = {}) =>
+      typed(
+        untilClosed(signal, async (stop) => {
           await raceAbort(drainShared(stop), stop); // pending events land first: fewer units to absorb later
           return restorer.restore(stop);
-        })(),
+        }),
         signal,
-      );
-    },
+      ),
     inventory: {
       balance: withStore((store, sku: string) => store.balance(sku)),
       restored: withStore((store) => store.restored()),

@@ -9,7 +9,7 @@ import type { Order } from '../ledger/records';
 import type { PollLoop } from '../poll/loop';
 import type { Cadence } from '../schedule/cadence';
 import type { Clock } from '../schedule/clock';
-import { delay, raceAbort } from '../schedule/delay';
+import { delay, linkSignals, raceAbort } from '../schedule/delay';
 import type { Session } from './session';
 
 const SETTLED: ReadonlySet<Order['status']> = new Set(['granted', 'revoked', 'voided']);
@@ -76,17 +76,25 @@ export function createWatches(deps: WatchDeps) {
   }
 
   async function watch(orderId: string, signal: AbortSignal): Promise<Order> {
-    const stop = AbortSignal.any([signal, halted.signal]);
-    const { store, tabs } = await raceAbort(deps.session(), stop);
+    const stop = linkSignals(signal, halted.signal);
+    try {
+      return await watchIn(await raceAbort(deps.session(), stop.signal), orderId, stop.signal);
+    } finally {
+      stop.unlink();
+    }
+  }
+
+  async function watchIn({ store, tabs }: Session, orderId: string, stop: AbortSignal): Promise<Order> {
     const ended = new AbortController();
     watchers++;
-    deps.pollStatus(orderId, AbortSignal.any([stop, ended.signal]));
+    deps.pollStatus(orderId, ended.signal);
     loop.wake(); // a running loop switches to the watch cadence now
     try {
       for (;;) {
-        stop.throwIfAborted();
-        const order = await store.order(orderId);
+        const order = await raceAbort(store.order(orderId), stop);
         if (order && SETTLED.has(order.status)) return order;
+        // Checked after the read: a close() meanwhile has stopped the loop, which must stay stopped.
+        stop.throwIfAborted();
         if (!loop.running) loop.start(); // watch-only: the game did not start it, or stopped it
         if (!loop.leading && !deps.pushCovers()) tabs.hintWatch(clock.now() + WATCH_HINT_MS);
         await nextChange(cadence.watchIntervalMs, stop);

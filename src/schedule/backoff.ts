@@ -31,11 +31,37 @@ export function retryDelay(
   return retryAfterMs <= policy.maxRetryAfterMs ? retryAfterMs : undefined;
 }
 
-/** Reads a Retry-After header (seconds or an HTTP date) as milliseconds from `now`. */
+/** delta-seconds, as a list when a proxy or the browser joined two headers ("5, 5"). */
+const DELTA_SECONDS = /^\d+(?:\.\d+)?$/;
+/** The three HTTP-date forms (RFC 9110 5.6.7), each at the start of the header: IMF-fixdate, RFC 850, asctime. */
+const HTTP_DATES = [
+  /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT(?=$|,)/,
+  /^[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT(?=$|,)/,
+  /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}(?=$|,)/,
+];
+
+/**
+ * Reads a Retry-After header (delta-seconds, or an HTTP date measured from `now`: the server's
+ * own `Date` when there is one) as milliseconds. Two headers joined by a comma give the longest
+ * wait of the list, or its first date. Anything else is unreadable: `Date.parse` would read
+ * "5, 5" as a day in 2001, and so no wait at all.
+ */
 export function parseRetryAfter(header: unknown, now: number): number | undefined {
-  if (typeof header !== 'string' || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.round(seconds * 1000) : undefined;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  const text = (Array.isArray(header) ? header.join(', ') : typeof header === 'string' ? header : '').trim();
+  const seconds = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => DELTA_SECONDS.test(part));
+  if (seconds.length > 0) return Math.round(Math.max(...seconds.map(Number)) * 1000);
+  const date = readHttpDate(text);
+  return date === undefined ? undefined : Math.max(0, date - now);
+}
+
+/** An HTTP date at the start of `text` (the first of a joined list), in ms since the epoch. */
+export function readHttpDate(text: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  const found = HTTP_DATES.map((form) => form.exec(text.trim())?.[0]).find((match) => match !== undefined);
+  // asctime carries no zone, and means GMT.
+  const date = found === undefined ? NaN : Date.parse(found.endsWith('GMT') ? found : `${found} GMT`);
+  return Number.isNaN(date) ? undefined : date;
 }

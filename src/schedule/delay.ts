@@ -1,6 +1,7 @@
 /**
  * The one abortable wait (after ky's `utils/delay.ts`): every timer the library waits on goes
- * through `delay`, and every promise a caller may give up on goes through `raceAbort`.
+ * through `delay`, every promise a caller may give up on goes through `raceAbort`, and every
+ * signal that follows others (a drain's, a watch's) comes from `linkSignals`.
  */
 import { realClock, type Clock } from './clock';
 
@@ -32,4 +33,33 @@ export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** A signal that aborts when any of its sources does, until `unlink()`; `abort()` ends it early. */
+export interface LinkedSignal {
+  readonly signal: AbortSignal;
+  abort(reason?: unknown): void;
+  /** Stops following the sources: call it when the work the signal guards is over. */
+  unlink(): void;
+}
+
+/**
+ * Like `AbortSignal.any`, but undone when the work ends. Node 20 keeps every signal ever derived
+ * from a long-lived one with `AbortSignal.any` (a client's lifetime signal, one derived signal
+ * per drain, grows by megabytes a day); these are plain listeners, removed by `unlink()` or once
+ * the linked signal aborts.
+ */
+export function linkSignals(...sources: ReadonlyArray<AbortSignal | undefined>): LinkedSignal {
+  const controller = new AbortController();
+  const followed = sources.filter((source): source is AbortSignal => source !== undefined);
+  const unlink = () => followed.forEach((source) => source.removeEventListener('abort', onAbort));
+  const abort = (reason?: unknown) => {
+    unlink();
+    controller.abort(reason);
+  };
+  const onAbort = (event: Event) => abort((event.target as AbortSignal).reason);
+  const aborted = followed.find((source) => source.aborted);
+  if (aborted) controller.abort(aborted.reason);
+  else followed.forEach((source) => source.addEventListener('abort', onAbort, { once: true }));
+  return { signal: controller.signal, abort, unlink };
 }

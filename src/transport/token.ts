@@ -8,7 +8,7 @@
  */
 import { AuthError } from '../errors';
 import { realClock, type Clock } from '../schedule/clock';
-import { delay, raceAbort } from '../schedule/delay';
+import { delay, linkSignals, raceAbort } from '../schedule/delay';
 
 export type TokenInput = string | (() => string | Promise<string>);
 
@@ -34,13 +34,18 @@ export interface TokenTiming {
   refreshMarginMs?: number;
   /** How long to wait for the token function before giving up with an AuthError. */
   timeoutMs?: number;
+  /**
+   * The client's lifetime: once it aborts (`close()`), the token function is not called again and
+   * a wait for it ends with this signal's reason, its timer cleared (a Node process can exit).
+   */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_TOKEN_TIMEOUT_MS = 60_000;
 
 export function createTokenSource(
   initial: TokenInput,
-  { clock = realClock, refreshMarginMs = 30_000, timeoutMs = DEFAULT_TOKEN_TIMEOUT_MS }: TokenTiming = {},
+  { clock = realClock, refreshMarginMs = 30_000, timeoutMs = DEFAULT_TOKEN_TIMEOUT_MS, signal: lifetime }: TokenTiming = {},
 ): TokenSource {
   let input = initial;
   // The token in use, or the first fetch of one; a failed fetch is not kept.
@@ -63,6 +68,7 @@ export function createTokenSource(
   /** Calls the token function (or shares the call in flight), bounded by the timeout. */
   function fetchToken(): Promise<string> {
     if (fetching) return fetching;
+    if (lifetime?.aborted) return Promise.reject(lifetime.reason);
     const from = input;
     const call = (async () => {
       let token: unknown;
@@ -75,7 +81,7 @@ export function createTokenSource(
       if (expiresWithin(token, marginFor(token), clock.now())) remember(noEarlyRefresh, token);
       return token;
     })();
-    const timeout = new AbortController();
+    const timeout = linkSignals(lifetime);
     const timed: Promise<string> = Promise.race([
       call,
       delay(timeoutMs, { signal: timeout.signal, clock }).then(() => {

@@ -15,6 +15,10 @@ export class VirtualClock implements Clock {
     return id;
   };
   clearTimeout = (id: unknown) => void this.timers.delete(id as number);
+  /** Timers set and neither fired nor cleared: what would keep a real process alive. */
+  get pending() {
+    return this.timers.size;
+  }
 
   /** Fires timers in time order up to `end`; after each, lets the real work it started finish. */
   async runUntil(end: number, settle: () => Promise<void>) {
