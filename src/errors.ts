@@ -98,6 +98,18 @@ export class StorageFullError extends StorageError {
   }
 }
 
+/** One of the game's own event handlers threw (the library carried on); `cause` is what it threw. */
+export class HandlerError extends GetUpdatesError {
+  override name = 'HandlerError';
+}
+
+const unexpected = (error: unknown) => `unexpected failure: ${error instanceof Error ? error.name : typeof error}`;
+
+/** A failure as an `error` event carries it: a GetUpdatesError as it is, anything else wrapped, the original as `cause`. */
+export function asGetUpdatesError(error: unknown): GetUpdatesError {
+  return error instanceof GetUpdatesError ? error : new GetUpdatesError(unexpected(error), { cause: error });
+}
+
 /**
  * Every rejection of a public method is a GetUpdatesError (or the caller's own abort reason):
  * a failure this library did not foresee is wrapped as `Wrapper`, its original kept as `cause`.
@@ -109,6 +121,6 @@ export function typed<T>(
 ): Promise<T> {
   return promise.catch((error: unknown) => {
     if (error instanceof GetUpdatesError || (signal?.aborted && error === signal.reason)) throw error;
-    throw new Wrapper(`unexpected failure: ${error instanceof Error ? error.name : typeof error}`, { cause: error });
+    throw new Wrapper(unexpected(error), { cause: error });
   });
 }

@@ -24,6 +24,7 @@ export {
 export {
   AuthError,
   GetUpdatesError,
+  HandlerError,
   HttpError,
   InsufficientBalanceError,
   InvalidArgumentError,

@@ -2,7 +2,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createGetUpdatesClient, manualSignals, type ClientEvents } from '../src';
-import { AuthError, ProtocolError } from '../src/errors';
+import { AuthError, HandlerError, ProtocolError } from '../src/errors';
 import { startEmulator, type Emulator } from '../src/emulator';
 import * as x from './fixtures/xsolla';
 import { countingHttp, playersOf } from './support/players';
@@ -554,7 +554,11 @@ describe('game handlers that throw', () => {
     const b = emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 1 }] }).eventIds[0];
     expect(await p.client.pollNow()).toMatchObject({ granted: 2, acked: 2 });
     expect(granted).toEqual([a, b]);
-    expect(p.emitted('error')).toEqual([{ error: new Error('game bug'), phase: 'handler' }]);
+    const [{ error, phase }] = p.emitted('error') as [ClientEvents['error']];
+    expect(phase).toBe('handler');
+    // Typed like every other error event, so that a handler reads `error.name` without narrowing.
+    expect(error).toBeInstanceOf(HandlerError);
+    expect(error).toMatchObject({ name: 'HandlerError', message: expect.stringContaining('game bug'), cause: new Error('game bug') });
   });
 
   it('do not stop the polling loop', async () => {

@@ -12,6 +12,7 @@ describe('the public surface', () => {
       'DEFAULT_RETENTION',
       'DEFAULT_STORE_URL',
       'GetUpdatesError',
+      'HandlerError',
       'HttpError',
       'InsufficientBalanceError',
       'InvalidArgumentError',

@@ -4,7 +4,7 @@
  * of those says what it does in its own module.
  */
 import mitt from 'mitt';
-import { AuthError, InvalidArgumentError, StorageError, typed } from '../errors';
+import { asGetUpdatesError, AuthError, InvalidArgumentError, StorageError, typed } from '../errors';
 import { estimateStorage } from '../store/database';
 import type { Inventory } from '../store/inventory';
 import { drain, type PollReport } from '../poll/drain';
@@ -34,7 +34,10 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   const { projectId, baseUrl, storeUrl, autoRestore, getOrder, retries, cadence, retention, clock, tokenTimeoutMs } =
     resolveOptions(options);
   const emitter = mitt<ClientEvents>();
-  const guard = createHandlerGuard((error) => emitter.emit('error', { error, phase: 'handler' }));
+  /** Every `error` event goes out here, typed: see ClientEvents['error']. */
+  const reportError = (phase: ClientEvents['error']['phase']) => (error: unknown) =>
+    emitter.emit('error', { error: asGetUpdatesError(error), phase });
+  const guard = createHandlerGuard(reportError('handler'));
   const lifetime = new AbortController();
   const playerTokens = createTokenSource(options.token, { clock, timeoutMs: tokenTimeoutMs, signal: lifetime.signal });
   const tokens = bindToOnePlayer(playerTokens, options.userId, async (sub) => (await session.open()).recordPlayer(sub));
@@ -86,19 +89,19 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
           now: () => clock.now(),
           onApplied: (applied) => announce(emissionsFor(applied), tabs),
           onUnreadable: (detail) => emitter.emit('ignored', { reason: 'unreadable-event', quarantined: false, detail }),
-          onAckError: (error) => emitter.emit('error', { error, phase: 'ack' }),
+          onAckError: reportError('ack'),
         },
         signal,
       );
       lastDrainAt = clock.now();
       loop.drainedElsewhere(); // a no-op when the drain was the loop's own
-      await compactOnce().catch((error: unknown) => emitter.emit('error', { error, phase: 'poll' }));
+      await compactOnce().catch(reportError('poll'));
       if (autoRestore) restorer.afterDrain(lifetime.signal);
       return report;
     } catch (error) {
       if (!signal.aborted) {
         lastFailure = error;
-        emitter.emit('error', { error, phase: 'poll' });
+        reportError('poll')(error);
       }
       throw error;
     } finally {
@@ -122,7 +125,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     session: () => session.open(),
     clock,
     announce,
-    onError: (error) => emitter.emit('error', { error, phase: 'restore' }),
+    onError: reportError('restore'),
   });
 
   const loop = createPollLoop({
@@ -155,7 +158,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     },
     onError(error) {
       lastFailure = error;
-      emitter.emit('error', { error, phase: 'poll' });
+      reportError('poll')(error);
     },
     onReturnWhileFollowing: () =>
       void session
@@ -177,7 +180,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     wanted: () => !closed && loop.running,
     onStatus: reportStatus,
     onLost: () => loop.wake(),
-    onError: (error) => emitter.emit('error', { error, phase: 'poll' }),
+    onError: reportError('poll'),
   });
 
   const orderPoll = getOrder
@@ -191,7 +194,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         nextDrainAt: () => nextDrainAt,
         onUncovered: () => loop.wake(),
         onStatus: reportStatus,
-        onError: (error) => emitter.emit('error', { error, phase: 'order' }),
+        onError: reportError('order'),
       })
     : undefined;
 

@@ -1,4 +1,5 @@
 /** The client's typed events (one mitt map) and how ledger outcomes become them. */
+import { HandlerError, type GetUpdatesError } from '../errors';
 import { field, isRecord, isValidQuantity, isValidSku } from '../events/fields';
 import type { GrantLine, QuarantineReason } from '../events/plan';
 import type { LoopStatus } from '../poll/loop';
@@ -83,10 +84,11 @@ export type ClientEvents = {
   partialRefund: PartialRefundEvent;
   ignored: IgnoredEvent;
   /**
-   * `handler`: one of the game's own event handlers threw (the library carried on); `restore`: a
-   * restore failed (nothing of it was applied); `order`: Get order failed for a watched order.
+   * `handler`: one of the game's own event handlers threw (the library carried on; `error` is a
+   * `HandlerError` whose `cause` is what it threw); `restore`: a restore failed (nothing of it was
+   * applied); `order`: Get order failed for a watched order. `error` is always a GetUpdatesError.
    */
-  error: { error: unknown; phase: 'poll' | 'ack' | 'handler' | 'restore' | 'order' };
+  error: { error: GetUpdatesError; phase: 'poll' | 'ack' | 'handler' | 'restore' | 'order' };
   status: StatusEvent;
   /** A watched order's status, from the order-status socket or from Get order (each status once). */
   orderStatus: OrderStatusUpdate;
@@ -215,7 +217,7 @@ function orderIds(event: AppliedEvent): { orderId?: string; transactionId?: stri
  * handlers after it: its error is reported as an `error` event (phase `handler`). An `error`
  * handler that throws while reporting is rethrown on its own task, as an uncaught error.
  */
-export function createHandlerGuard(report: (error: unknown) => void) {
+export function createHandlerGuard(report: (error: HandlerError) => void) {
   const guarded = new WeakMap<object, (...args: unknown[]) => void>();
   let reporting = false;
   return <H extends (...args: never[]) => void>(handler: H): H => {
@@ -231,7 +233,8 @@ export function createHandlerGuard(report: (error: unknown) => void) {
             });
           reporting = true;
           try {
-            report(error);
+            const what = error instanceof Error ? error.message : String(error);
+            report(new HandlerError(`a game event handler threw: ${what}`, { cause: error }));
           } finally {
             reporting = false;
           }
