@@ -85,19 +85,26 @@ export function createWatches(deps: WatchDeps) {
   }
 
   async function watchIn({ store, tabs }: Session, orderId: string, stop: AbortSignal): Promise<Order> {
+    const settled = async () => {
+      const order = await raceAbort(store.order(orderId), stop);
+      return order && SETTLED.has(order.status) ? order : undefined;
+    };
+    // An order the ledger has settled already needs no polling, nor a Get order request.
+    const already = await settled();
+    if (already) return already;
     const ended = new AbortController();
     watchers++;
     deps.pollStatus(orderId, ended.signal);
     loop.wake(); // a running loop switches to the watch cadence now
     try {
       for (;;) {
-        const order = await raceAbort(store.order(orderId), stop);
-        if (order && SETTLED.has(order.status)) return order;
-        // Checked after the read: a close() meanwhile has stopped the loop, which must stay stopped.
+        // Checked after each read: a close() meanwhile has stopped the loop, which must stay stopped.
         stop.throwIfAborted();
         if (!loop.running) loop.start(); // watch-only: the game did not start it, or stopped it
         if (!loop.leading && !deps.pushCovers()) tabs.hintWatch(clock.now() + WATCH_HINT_MS);
         await nextChange(cadence.watchIntervalMs, stop);
+        const order = await settled();
+        if (order) return order;
       }
     } finally {
       ended.abort(); // Get order polling ends with the watch
