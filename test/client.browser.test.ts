@@ -1,4 +1,4 @@
-/** The client in real Chromium against the emulator: CORS, axios's browser adapter, real IndexedDB. */
+/** The client in each real engine against the emulator: CORS, axios's browser adapter, real IndexedDB. */
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import axios from 'axios';
 import { createGetUpdatesClient, manualSignals, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { createServer } from 'vite';
-import { CHROMIUM_ARGS, chromiumPath } from '../setup/chromium';
+import { playwrightLaunchOptions } from '../setup/launch';
 
 export interface DemoHarness {
   origin: string;
@@ -22,7 +22,7 @@ export async function startDemo(): Promise<DemoHarness> {
   });
   await server.listen();
   const origin = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  const browser = await chromium.launch(playwrightLaunchOptions('chromium'));
   return {
     origin,
     browser,

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Library from '../../src';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import type { WebhookMode } from '../../src/emulator/payloads';
-import { CHROMIUM_ARGS, chromiumPath } from '../setup/chromium';
+import { playwrightLaunchOptions } from '../setup/launch';
 import { buildBrowserArtefacts, servePages } from './doors';
 
 declare global {
@@ -34,7 +34,7 @@ beforeAll(async () => {
   [pages, emulator, browser] = await Promise.all([
     servePages(artefacts.dir),
     startEmulator({ port: 0 }),
-    chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS }),
+    chromium.launch(playwrightLaunchOptions('chromium')),
   ]);
 });
 afterAll(async () => {
