@@ -1,7 +1,8 @@
 /**
  * WebKitGTK under test: an X display of its own (Xvfb: the MiniBrowser has no headless mode)
  * and WebKitWebDriver on a free port, started when a test needs them and stopped by pid, so two
- * test runs on one machine never share a display, a port or a profile.
+ * test runs on one machine never share a display, a port or a profile. One driver holds one
+ * session (one MiniBrowser, one profile) at a time: a second profile needs a second driver.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,12 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { enginePrograms } from './engines';
 
+export interface Display {
+  /** DISPLAY's value, such as `:1`. */
+  name: string;
+  stop(): Promise<void>;
+}
+
 export interface WebKitDriver {
   /** Where WebdriverIO reaches the driver. */
   endpoint: { hostname: string; port: number; path: string };
@@ -19,55 +26,63 @@ export interface WebKitDriver {
   stop(): Promise<void>;
 }
 
-/** Starts Xvfb and WebKitWebDriver; `stop()` ends both and removes their files. */
-export async function startWebKitDriver(): Promise<WebKitDriver> {
+/** Xvfb on the first free display: `-displayfd` makes it pick one and write its number once it accepts clients. */
+export async function startDisplay(): Promise<Display> {
+  const xvfb = startGroup(enginePrograms('webkit').xvfb, ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp']);
+  try {
+    const number = await firstLine(xvfb.child.stdio[3] as Readable, xvfb.child, 'Xvfb');
+    return { name: `:${number.trim()}`, stop: xvfb.stop };
+  } catch (error) {
+    await xvfb.stop();
+    throw error;
+  }
+}
+
+/** WebKitWebDriver on `display` (its own Xvfb when none is given); `stop()` ends what it started and removes its files. */
+export async function startWebKitDriver(display?: Display): Promise<WebKitDriver> {
   const programs = enginePrograms('webkit');
+  const ownDisplay = display ? undefined : await startDisplay();
   // The browser's files (and any profile data it keeps) live here, not in the user's home.
   const home = mkdtempSync(join(tmpdir(), 'xsolla-webkit-'));
-  const started: ChildProcess[] = [];
-  const stopAll = async () => {
-    for (const child of started.reverse()) await stopGroup(child);
+  const stopAll = async (driver?: Started) => {
+    await driver?.stop();
+    await ownDisplay?.stop();
     rmSync(home, { recursive: true, force: true });
   };
-  const onExit = () => started.forEach((child) => signalGroup(child, 'SIGKILL'));
-  process.once('exit', onExit);
+  const env = {
+    DISPLAY: (display ?? ownDisplay)!.name,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, 'config'),
+    XDG_DATA_HOME: join(home, 'data'),
+    XDG_CACHE_HOME: join(home, 'cache'),
+  };
   try {
-    // -displayfd: Xvfb takes the first free display and writes its number once it accepts clients.
-    const xvfb = spawnGroup(programs.xvfb, ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], {}, started);
-    const display = (await firstLine(xvfb.stdio[3] as Readable, xvfb, 'Xvfb')).trim();
-    const env = { DISPLAY: `:${display}`, HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_CACHE_HOME: join(home, 'cache') };
-    const port = await startDriver(programs.webkitDriver, env, started);
+    const { port, driver } = await startDriver(programs.webkitDriver, env);
     return {
       endpoint: { hostname: '127.0.0.1', port, path: '/' },
       capabilities: {
         'webkitgtk:browserOptions': { binary: programs.miniBrowser, args: ['--automation'] },
         'wdio:enforceWebDriverClassic': true,
       },
-      async stop() {
-        process.off('exit', onExit);
-        await stopAll();
-      },
+      stop: () => stopAll(driver),
     };
   } catch (error) {
-    process.off('exit', onExit);
     await stopAll();
     throw error;
   }
 }
 
-/** WebKitWebDriver on a port that was free a moment ago; another try if it was taken meanwhile. */
-async function startDriver(path: string, env: Record<string, string>, started: ChildProcess[]): Promise<number> {
+/** The driver on a port that was free a moment ago; another try if it was taken meanwhile. */
+async function startDriver(path: string, env: Record<string, string>): Promise<{ port: number; driver: Started }> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const driver = spawnGroup(path, [`--port=${port}`, '--host=local'], env, started);
-    const exited = new Promise<void>((resolve) => driver.once('exit', () => resolve()));
-    for (let waited = 0; waited < 30_000; waited += 50) {
-      if (driver.exitCode !== null || driver.signalCode !== null) break;
-      if (await answers(`http://127.0.0.1:${port}/status`)) return port;
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 50))]);
+    const driver = startGroup(path, [`--port=${port}`, '--host=local'], env);
+    for (let waited = 0; waited < 30_000 && driver.running(); waited += 50) {
+      if (await answers(`http://127.0.0.1:${port}/status`)) return { port, driver };
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    await stopGroup(driver);
-    if (attempt === 3) throw new Error(`WebKitWebDriver did not start on port ${port} (three tries)`);
+    await driver.stop();
+    if (attempt === 3) throw new Error(`WebKitWebDriver did not start (three tries, the last on port ${port})`);
   }
 }
 
@@ -87,29 +102,41 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A child in a process group of its own, so that stopping it also stops what it started (the MiniBrowser). */
-function spawnGroup(path: string, args: string[], env: Record<string, string>, started: ChildProcess[]): ChildProcess {
+interface Started {
+  child: ChildProcess;
+  running(): boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * A child in a process group of its own: stopping the group also stops what it started (the
+ * driver's MiniBrowser and its web processes). The group is killed too if this process exits first.
+ */
+function startGroup(path: string, args: string[], env: Record<string, string> = {}): Started {
   const child = spawn(path, args, { detached: true, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
-  started.push(child);
-  return child;
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-async function stopGroup(child: ChildProcess) {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  signalGroup(child, 'SIGTERM');
-  const killed = setTimeout(() => signalGroup(child, 'SIGKILL'), 5000);
-  await exited;
-  clearTimeout(killed);
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  const onExit = () => running() && signal('SIGKILL');
+  process.once('exit', onExit);
+  return {
+    child,
+    running,
+    async stop() {
+      process.off('exit', onExit);
+      if (!running()) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      signal('SIGTERM');
+      const kill = setTimeout(() => signal('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(kill);
+    },
+  };
 }
 
 function firstLine(stream: Readable, child: ChildProcess, name: string): Promise<string> {
