@@ -52,3 +52,18 @@ it('storage() settles in every engine, with what its Storage API says (nothing w
     expect(report).toEqual({}); // WebKitGTK: no navigator.storage
   else expect(report).toEqual({ persisted: expect.any(Boolean), usageBytes: expect.any(Number), quotaBytes: expect.any(Number) });
 });
+
+it("persistStorage() from the player's click asks once, and answers even when the browser's prompt never does", async () => {
+  const persist = watchPersist();
+  // The ceiling's timer, fired by hand: in Firefox the prompt stays open, and only it answers.
+  const ceilings: Array<() => void> = [];
+  const clock: Clock = { now: () => Date.now(), setTimeout: (fire) => ceilings.push(fire), clearTimeout: () => undefined };
+  const answer = newClient(clock).persistStorage();
+  await vi.waitFor(() => expect(ceilings).toHaveLength(1));
+  ceilings[0]!();
+  const persisted = await answer;
+  if (engine === 'firefox')
+    expect(persisted).toBe(false); // its prompt is still open
+  else expect(typeof persisted).toBe('boolean');
+  expect(persist).toHaveBeenCalledTimes(1);
+});

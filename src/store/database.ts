@@ -178,14 +178,3 @@ function openWithSchema(factory: IDBFactory, name: string, onClosed: () => void)
     },
   );
 }
-
-/** Whether the browser promised to keep this origin's storage (`persist()`), and how full it is. */
-export async function estimateStorage(): Promise<{ persisted?: boolean; usageBytes?: number; quotaBytes?: number }> {
-  const manager = globalThis.navigator?.storage;
-  if (!manager) return {};
-  const [persisted, estimate] = await Promise.all([
-    manager.persisted?.().catch(() => undefined),
-    manager.estimate?.().catch(() => undefined),
-  ]);
-  return { persisted, usageBytes: estimate?.usage, quotaBytes: estimate?.quota };
-}
