@@ -103,19 +103,24 @@ const tests: UserConfig = {
         test: {
           name: 'browser',
           include: ['test/**/*.browser.test.ts'],
-          globalSetup: ['test/setup/emulator.global.ts'],
-          // Each engine is looked up (or installed) when its browser launches, so `--project node`
+          // Each engine is looked up (or installed) before a browser launches, so `--project node`
           // never needs one.
+          globalSetup: ['test/setup/engines.global.ts', 'test/setup/emulator.global.ts'],
           browser: { enabled: true, headless: true, instances: VITEST_INSTANCES },
         },
       },
       {
         extends: true,
-        test: { name: 'smoke', environment: 'node', include: ['test/smoke/**/*.smoke.test.ts'] },
+        test: {
+          name: 'smoke',
+          environment: 'node',
+          include: ['test/smoke/**/*.smoke.test.ts'],
+          globalSetup: ['test/setup/engines.global.ts'],
+        },
       },
       {
         extends: true,
-        test: { name: 'e2e', environment: 'node', include: ['test/e2e/**/*.e2e.test.ts'] },
+        test: { name: 'e2e', environment: 'node', include: ['test/e2e/**/*.e2e.test.ts'], globalSetup: ['test/setup/engines.global.ts'] },
       },
     ],
   },

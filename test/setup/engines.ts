@@ -153,6 +153,6 @@ function aptInstall(packages: string[]) {
     execFileSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   // Test files launching in parallel wait for one another's install instead of failing on the lock.
   const waitForLock = ['-o', 'DPkg::Lock::Timeout=300'];
-  apt('update', '-qq');
+  apt('update', '-qq', ...waitForLock);
   apt('install', '-y', '-qq', '--no-install-recommends', ...waitForLock, ...packages, ...ALSO);
 }
