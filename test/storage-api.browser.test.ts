@@ -5,6 +5,7 @@
  */
 import { afterEach, expect, inject, it, onTestFinished, vi } from 'vitest';
 import { createGetUpdatesClient, type Clock, type GetUpdatesClient } from '../src';
+import { eventually } from './support/eventually';
 import { engine } from './support/real-engine';
 
 const url = inject('emulatorUrl');
@@ -59,7 +60,7 @@ it("persistStorage() from the player's click asks once, and answers even when th
   const ceilings: Array<() => void> = [];
   const clock: Clock = { now: () => Date.now(), setTimeout: (fire) => ceilings.push(fire), clearTimeout: () => undefined };
   const answer = newClient(clock).persistStorage();
-  await vi.waitFor(() => expect(ceilings).toHaveLength(1));
+  await eventually(() => expect(ceilings).toHaveLength(1));
   ceilings[0]!();
   const persisted = await answer;
   if (engine === 'firefox')
