@@ -4,9 +4,8 @@ import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { build, defineConfig, type UserConfig } from 'vite';
-import { playwright } from '@vitest/browser-playwright';
 import { getUpdatesEmulator } from './src/emulator/vite';
-import { CHROMIUM_ARGS, chromiumPath } from './test/setup/chromium';
+import { VITEST_INSTANCES } from './test/setup/launch';
 
 /** What the library imports in a page; the emulator adds `ws` (Node only). */
 const BROWSER_DEPENDENCIES = ['axios', 'idb-keyval', 'mitt', 'p-retry', 'centrifuge'];
@@ -104,30 +103,24 @@ const tests: UserConfig = {
         test: {
           name: 'browser',
           include: ['test/**/*.browser.test.ts'],
-          globalSetup: ['test/setup/emulator.global.ts'],
-          browser: {
-            enabled: true,
-            headless: true,
-            provider: playwright({
-              launchOptions: {
-                // Read when the browser launches, so `--project node` never needs a Chromium.
-                get executablePath() {
-                  return chromiumPath();
-                },
-                args: CHROMIUM_ARGS,
-              },
-            }),
-            instances: [{ browser: 'chromium' }],
-          },
+          // Each engine is looked up (or installed) before a browser launches, so `--project node`
+          // never needs one.
+          globalSetup: ['test/setup/engines.global.ts', 'test/setup/emulator.global.ts'],
+          browser: { enabled: true, headless: true, instances: VITEST_INSTANCES },
         },
       },
       {
         extends: true,
-        test: { name: 'smoke', environment: 'node', include: ['test/smoke/**/*.smoke.test.ts'] },
+        test: {
+          name: 'smoke',
+          environment: 'node',
+          include: ['test/smoke/**/*.smoke.test.ts'],
+          globalSetup: ['test/setup/engines.global.ts'],
+        },
       },
       {
         extends: true,
-        test: { name: 'e2e', environment: 'node', include: ['test/e2e/**/*.e2e.test.ts'] },
+        test: { name: 'e2e', environment: 'node', include: ['test/e2e/**/*.e2e.test.ts'], globalSetup: ['test/setup/engines.global.ts'] },
       },
     ],
   },

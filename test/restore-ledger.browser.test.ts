@@ -1,8 +1,6 @@
-import { expect, it } from 'vitest';
 import { restoreScenarios } from './shared/restore-scenarios';
+import { itRunsInTheRealEngine } from './support/real-engine';
 
-it('runs in real Chromium, not a polyfill', () => {
-  expect(navigator.userAgent).toContain('Chrome');
-});
+itRunsInTheRealEngine();
 
 restoreScenarios(() => indexedDB);

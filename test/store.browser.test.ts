@@ -1,9 +1,6 @@
-import { expect, it } from 'vitest';
 import { storeScenarios } from './shared/store-scenarios';
+import { itRunsInTheRealEngine } from './support/real-engine';
 
-it('runs in real Chromium, not a polyfill', () => {
-  expect(navigator.userAgent).toContain('Chrome');
-  expect(indexedDB.constructor.name).toBe('IDBFactory');
-});
+itRunsInTheRealEngine();
 
 storeScenarios({ factory: () => indexedDB, objectStorePrototype: IDBObjectStore.prototype });

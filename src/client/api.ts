@@ -11,6 +11,7 @@ import type { CadenceOptions } from '../schedule/cadence';
 import type { Clock } from '../schedule/clock';
 import type { EnvironmentSignals } from '../schedule/signals';
 import type { InventoryApi } from '../store/inventory';
+import type { StorageReport } from '../store/storage-manager';
 import type { TokenInput } from '../transport/token';
 import type { ClientEvents } from './events';
 
@@ -75,13 +76,6 @@ export interface RestoreReport {
   pages: number;
 }
 
-/** What `storage()` reports: whether the browser promised to keep the data, and how full it is. */
-export interface StorageReport {
-  persisted?: boolean;
-  usageBytes?: number;
-  quotaBytes?: number;
-}
-
 export interface GetUpdatesClient {
   on<K extends keyof ClientEvents>(type: K, handler: Handler<ClientEvents[K]>): void;
   off<K extends keyof ClientEvents>(type: K, handler?: Handler<ClientEvents[K]>): void;
@@ -105,10 +99,20 @@ export interface GetUpdatesClient {
    */
   restorePurchases(options?: { signal?: AbortSignal }): Promise<RestoreReport>;
   readonly inventory: InventoryApi;
-  /** Whether the browser promised to keep this origin's storage, and how full it is. */
+  /**
+   * Whether the browser promised to keep this origin's storage, and how full it is: what the
+   * Storage API answers within a few seconds (nothing where there is none, as in WebKitGTK).
+   */
   storage(): Promise<StorageReport>;
+  /**
+   * Asks the browser to keep this origin's storage under pressure (`navigator.storage.persist()`).
+   * Call it from the player's click, never at load: Firefox shows the player a permission prompt.
+   * True once granted; false when refused, with no Storage API, or with no answer within a
+   * minute (a prompt left open, which stays open: the player may still allow it).
+   */
+  persistStorage(options?: { signal?: AbortSignal }): Promise<boolean>;
   /** Stops polling and closes the database. */
   close(): Promise<void>;
 }
 
-export type { InventoryApi };
+export type { InventoryApi, StorageReport };

@@ -5,8 +5,8 @@
  */
 import mitt from 'mitt';
 import { asGetUpdatesError, AuthError, InvalidArgumentError, StorageError, typed } from '../errors';
-import { estimateStorage } from '../store/database';
 import type { Inventory } from '../store/inventory';
+import { estimateStorage, persistStorage } from '../store/storage-manager';
 import { drain, type PollReport } from '../poll/drain';
 import { createPollLoop } from '../poll/loop';
 import { createSharedDrain } from '../poll/shared-drain';
@@ -280,7 +280,8 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
           StorageError,
         ),
     },
-    storage: () => typed(estimateStorage(), undefined, StorageError),
+    storage: () => typed(estimateStorage(globalThis.navigator?.storage, { clock }), undefined, StorageError),
+    persistStorage: ({ signal } = {}) => typed(raceAbort(persistStorage(globalThis.navigator?.storage, { clock }), signal), signal),
     async close() {
       closed = true;
       loop.stop();

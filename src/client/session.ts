@@ -62,8 +62,6 @@ export function createSessionOpener(options: SessionOptions) {
     const name = `${options.dbName ?? 'xsolla-getupdates'}:${options.projectId}:${userId}`;
     const tabs = openTabChannel<SharedEvents>(name, { shared: SHARED_EVENT_SHAPES, ...options.fromOtherTabs });
     const election = createLeaderElection(name, options.locks === undefined ? pageLocks() : options.locks);
-    // Ask the browser not to evict the ledger under storage pressure; refusal is not an error.
-    void globalThis.navigator?.storage?.persist?.().catch(() => undefined);
     const store = createInventory(openDatabase(factory, name));
     let compacted = false;
     const compactOnce = async () => {

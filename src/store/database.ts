@@ -44,6 +44,7 @@ export interface Database {
  */
 export function openDatabase(factory: IDBFactory, name: string): Database {
   let connection: Promise<IDBDatabase> | undefined;
+  const running = new Set<IDBTransaction>();
   // The browser may close a connection (storage pressure, another tab upgrading the schema):
   // the next transaction opens a new one. After an upgrade that open fails with VersionError,
   // reported as `versionchange` on every call until the page reloads.
@@ -78,16 +79,15 @@ export function openDatabase(factory: IDBFactory, name: string): Database {
     const tx = await begin(mode, stores);
     const committed = promisifyRequest(tx);
     committed.catch(() => {});
+    running.add(tx);
     let result: T;
     try {
       result = await work(tx);
     } catch (error) {
-      try {
-        tx.abort();
-      } catch {
-        // already finished or aborted by the failed request itself
-      }
+      abort(tx);
       throw asStorageError(error);
+    } finally {
+      running.delete(tx);
     }
     try {
       await committed;
@@ -97,15 +97,38 @@ export function openDatabase(factory: IDBFactory, name: string): Database {
     return result;
   }
 
+  // Leaving the page ends what runs. WebKit keeps a page in its back/forward cache with its
+  // transactions frozen half-way, and a readwrite one left there blocks every later one of the
+  // origin: the next page's drain would wait forever. An aborted write persists nothing (its
+  // events come back and are deduplicated); the next transaction, on returning, reconnects.
+  const leave = () => {
+    running.forEach(abort);
+    void close();
+  };
+  globalThis.addEventListener?.('pagehide', leave);
+
+  async function close() {
+    const open = connection;
+    connection = undefined;
+    (await open?.catch(() => undefined))?.close();
+  }
+
   return {
     transact,
     useStore: (store) => (mode, callback) => transact(mode, [store], async (tx) => callback(tx.objectStore(store))),
-    close: async () => {
-      const open = connection;
-      connection = undefined;
-      (await open?.catch(() => undefined))?.close();
+    async close() {
+      globalThis.removeEventListener?.('pagehide', leave);
+      await close();
     },
   };
+}
+
+function abort(tx: IDBTransaction) {
+  try {
+    tx.abort();
+  } catch {
+    // already finished, or aborted by a failed request
+  }
 }
 
 const errorName = (error: unknown) => String((error as { name?: unknown } | null)?.name ?? typeof error);
@@ -159,15 +182,4 @@ function openWithSchema(factory: IDBFactory, name: string, onClosed: () => void)
       throw new StorageError(`could not open IndexedDB database "${name}"`, { cause, reason: 'unavailable' });
     },
   );
-}
-
-/** Whether the browser promised to keep this origin's storage (`persist()`), and how full it is. */
-export async function estimateStorage(): Promise<{ persisted?: boolean; usageBytes?: number; quotaBytes?: number }> {
-  const manager = globalThis.navigator?.storage;
-  if (!manager) return {};
-  const [persisted, estimate] = await Promise.all([
-    manager.persisted?.().catch(() => undefined),
-    manager.estimate?.().catch(() => undefined),
-  ]);
-  return { persisted, usageBytes: estimate?.usage, quotaBytes: estimate?.quota };
 }

@@ -5,8 +5,9 @@
  * are interleaved with refunds. At the end the ledger must match what the emulator says was
  * paid minus refunded, with every event acked.
  */
-import type { BrowserContext, Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startDemo, type EmulatorState } from './harness';
+import { playwrightLaunchOptions } from '../setup/launch';
 import { PRODUCTS } from '../../demo/catalog';
 import { seeded } from '../support/seeded-random';
 
@@ -71,10 +72,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   const log = options.log ?? (() => {});
   const random = seeded(options.seed ?? Date.now());
   const started = Date.now();
-  const demo = await startDemo();
+  const [demo, browser] = await Promise.all([startDemo(), chromium.launch(playwrightLaunchOptions('chromium'))]);
   try {
     const userId = `chaos-${started}`;
-    const context: BrowserContext = await demo.browser.newContext();
+    const context: BrowserContext = await browser.newContext();
     const openTab = async () => {
       const page = await context.newPage();
       await page.goto(`${demo.origin}/?user=${userId}`);
@@ -172,6 +173,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       durationMs: Date.now() - started,
     };
   } finally {
+    await browser.close();
     await demo.close();
   }
 }

@@ -1,12 +1,9 @@
-/** The demo served by Vite (emulator mounted) and Chromium driven by Playwright. */
+/** The demo served by Vite, with the emulator mounted on the same origin. */
 import { resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import { createServer } from 'vite';
-import { CHROMIUM_ARGS, chromiumPath } from '../setup/chromium';
 
 export interface DemoHarness {
   origin: string;
-  browser: Browser;
   /** Calls an emulator admin endpoint on the demo's origin. */
   admin<T = unknown>(path: string, body?: unknown): Promise<T>;
   close(): Promise<void>;
@@ -22,10 +19,8 @@ export async function startDemo(): Promise<DemoHarness> {
   });
   await server.listen();
   const origin = server.resolvedUrls!.local[0]!.replace(/\/$/, '');
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   return {
     origin,
-    browser,
     async admin<T>(path: string, body?: unknown) {
       const response = await fetch(
         `${origin}/__emulator/${path}`,
@@ -34,10 +29,7 @@ export async function startDemo(): Promise<DemoHarness> {
       if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
       return (await response.json()) as T;
     },
-    async close() {
-      await browser.close();
-      await server.close();
-    },
+    close: () => server.close(),
   };
 }
 

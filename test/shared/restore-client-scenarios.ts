@@ -1,6 +1,6 @@
 /**
  * `restorePurchases()` end to end against the emulator's Player Inventory, written once and run
- * in Node (fake-indexeddb) and in Chromium (real IndexedDB, CORS, axios's browser adapter). A
+ * in Node (fake-indexeddb) and in each browser engine (real IndexedDB, CORS, axios's browser adapter). A
  * "device" is a client with storage of its own; two clients on one device are two tabs.
  */
 import axios from 'axios';
@@ -17,7 +17,7 @@ import { eventually } from '../support/eventually';
 
 export interface RestoreEnvironment {
   url(): string;
-  /** Storage for a new device: a fresh profile in Node, a fresh database name in Chromium. */
+  /** Storage for a new device: a fresh profile in Node, a fresh database name in a browser. */
   newDevice(): Partial<GetUpdatesClientOptions>;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Restore's exactly-once rules at the ledger (DESIGN.md §2b), written once and run against
- * fake-indexeddb (Node) and Chromium's real IndexedDB (browser mode): restored units are their
+ * fake-indexeddb (Node) and each engine's real IndexedDB (browser mode): restored units are their
  * own records, an order grant absorbs them, a refund elsewhere revokes them once.
  */
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The ledger's guarantees, written once and run against fake-indexeddb (Node) and Chromium's
+ * The ledger's guarantees, written once and run against fake-indexeddb (Node) and each engine's
  * real IndexedDB (browser mode).
  */
 import { afterEach, describe, expect, it } from 'vitest';

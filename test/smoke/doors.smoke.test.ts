@@ -1,15 +1,15 @@
 /**
- * Real-browser smoke tests of the builds a game uses without a bundler (issue #11, item 8): a
+ * Smoke tests of the builds a game uses without a bundler (issue #11, item 8), in each engine: a
  * plain HTML page that loads the core IIFE with a <script> tag, and one that imports the
  * self-contained ESM file. Each talks to the emulator on another origin, and a purchase must
  * land exactly once: the balance, one grant, and one ack per event seen by the server.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Library from '../../src';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import type { WebhookMode } from '../../src/emulator/payloads';
-import { CHROMIUM_ARGS, chromiumPath } from '../setup/chromium';
+import { ENGINES } from '../setup/engines';
+import { launchBrowser, type EngineBrowser, type Tab } from '../support/browsers';
 import { buildBrowserArtefacts, servePages } from './doors';
 
 declare global {
@@ -22,52 +22,53 @@ interface Seen {
   errors: Array<{ name: string; message: string; typed: boolean }>;
   statuses: string[];
   grants: number;
+  /** The order-status socket had its connect command answered. */
+  subscribed: boolean;
 }
 
 let artefacts: Awaited<ReturnType<typeof buildBrowserArtefacts>>;
 let pages: Awaited<ReturnType<typeof servePages>>;
 let emulator: Emulator;
-let browser: Browser;
 
 beforeAll(async () => {
   artefacts = await buildBrowserArtefacts();
-  [pages, emulator, browser] = await Promise.all([
-    servePages(artefacts.dir),
-    startEmulator({ port: 0 }),
-    chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS }),
-  ]);
+  [pages, emulator] = await Promise.all([servePages(artefacts.dir), startEmulator({ port: 0 })]);
 });
 afterAll(async () => {
-  await browser?.close();
   await emulator?.close();
   await pages?.close();
   artefacts?.remove();
 });
 
-/** Opens a page in a fresh profile, counting the acks it sends and the scripts it loads. */
-async function openGame(page: string) {
-  const context = await browser.newContext();
-  const tab = await context.newPage();
-  const acks: string[] = [];
-  const scripts: string[] = [];
-  tab.on('request', (request) => {
-    const { pathname } = new URL(request.url());
-    if (request.method() === 'POST' && /^\/events\/\d+\/processed$/.test(pathname)) acks.push(pathname.split('/')[2]!);
-    if (request.resourceType() === 'script') scripts.push(pathname);
+/**
+ * What the page fetched, from its Resource Timing entries (every engine keeps them, whatever
+ * drives it): the acks it sent (`POST /events/{id}/processed`, the only requests to that path)
+ * and the scripts it loaded.
+ */
+const fetched = (tab: Tab) =>
+  tab.evaluate(() => {
+    const paths = performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname);
+    return {
+      acks: paths.filter((path) => /^\/events\/\d+\/processed$/.test(path)).map((path) => path.split('/')[2]!),
+      scripts: paths.filter((path) => path.endsWith('.js')),
+    };
   });
-  await tab.goto(`${pages.origin}/${page}`);
-  await tab.waitForFunction(() => 'XsollaGetUpdates' in window);
-  return { tab, acks, scripts, close: () => context.close() };
-}
 
 /** Creates and starts a client in the page, from the library the page loaded, with order status on. */
-async function startClient(tab: Page, userId: string) {
+async function startClient(tab: Tab, userId: string) {
   expect(new URL(emulator.url).origin).not.toBe(pages.origin);
   await tab.evaluate(
     ({ baseUrl, projectId, token, userId }) => {
       const lib = window.XsollaGetUpdates;
-      const seen: Seen = { errors: [], statuses: [], grants: 0 };
-      const orderStatus = { url: `${baseUrl.replace(/^http/, 'ws')}/connection/websocket` };
+      const seen: Seen = { errors: [], statuses: [], grants: 0, subscribed: false };
+      // The page's own WebSocket, watched for the emulator's answer to the connect command.
+      class WatchedWebSocket extends WebSocket {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          this.addEventListener('message', ({ data }) => String(data).includes('"connect"') && (seen.subscribed = true));
+        }
+      }
+      const orderStatus = { url: `${baseUrl.replace(/^http/, 'ws')}/connection/websocket`, websocket: WatchedWebSocket };
       const client = lib.createGetUpdatesClient({ projectId, baseUrl, token, userId, orderStatus });
       client.on('error', ({ error }) => {
         const { name, message } = error as Error;
@@ -83,7 +84,7 @@ async function startClient(tab: Page, userId: string) {
 }
 
 /** Buys 100 gold on the emulator, waits in the page for the order, then polls once more. */
-async function buyGold(tab: Page, userId: string, mode: WebhookMode) {
+async function buyGold(tab: Tab, userId: string, mode: WebhookMode) {
   const { orderId, eventIds } = emulator.purchase({ userId, items: [{ sku: 'gold', quantity: 100 }], mode });
   const outcome = await tab.evaluate(async (orderId) => {
     const { client, seen } = window.game;
@@ -103,14 +104,28 @@ function expectAckedOnce(userId: string, eventIds: string[], acks: string[]) {
   expect([...acks].sort()).toEqual([...eventIds].sort());
 }
 
-describe('a game without a bundler, against the emulator on another origin', { timeout: 60_000 }, () => {
+describe.each(ENGINES)('a game without a bundler in %s, against the emulator on another origin', (engine) => {
+  let browser: EngineBrowser;
+  beforeAll(async () => {
+    browser = await launchBrowser(engine);
+  });
+  afterAll(() => browser?.close());
+
+  /** Opens a page in a fresh profile, once the library it loads is there. */
+  async function openGame(page: string) {
+    const profile = await browser.newProfile();
+    const tab = await profile.open(`${pages.origin}/${page}`);
+    await expect.poll(() => tab.evaluate(() => 'XsollaGetUpdates' in window)).toBe(true);
+    return { tab, close: () => profile.close() };
+  }
+
   it('a <script> tag with the core IIFE: the purchase lands once; orderStatus there is a typed error, and polling carries on', async () => {
     const userId = 'script-tag-player';
     const game = await openGame('script-tag.html');
     try {
       await startClient(game.tab, userId);
       // The core build leaves the order-status client out: the client says so at start.
-      await game.tab.waitForFunction(() => window.game.seen.errors.length > 0);
+      await expect.poll(() => game.tab.evaluate(() => window.game.seen.errors.length)).toBeGreaterThan(0);
 
       const outcome = await buyGold(game.tab, userId, 'combined');
 
@@ -119,8 +134,9 @@ describe('a game without a bundler, against the emulator on another origin', { t
       expect(outcome.seen.errors).toEqual([
         { name: 'InvalidArgumentError', message: expect.stringContaining('xsolla-getupdates-push.iife.js'), typed: true },
       ]);
-      expectAckedOnce(userId, outcome.eventIds, game.acks);
-      expect(game.scripts).toEqual(['/xsolla-getupdates.iife.js']);
+      const { acks, scripts } = await fetched(game.tab);
+      expectAckedOnce(userId, outcome.eventIds, acks);
+      expect(scripts).toEqual(['/xsolla-getupdates.iife.js']);
     } finally {
       await game.close();
     }
@@ -130,12 +146,8 @@ describe('a game without a bundler, against the emulator on another origin', { t
     const userId = 'es-module-player';
     const game = await openGame('es-module.html');
     try {
-      // The order-status channel is subscribed once the emulator answers its connect command.
-      const subscribed = new Promise<void>((done) =>
-        game.tab.on('websocket', (socket) => socket.on('framereceived', ({ payload }) => String(payload).includes('"connect"') && done())),
-      );
       await startClient(game.tab, userId);
-      await subscribed;
+      await expect.poll(() => game.tab.evaluate(() => window.game.seen.subscribed)).toBe(true);
 
       const outcome = await buyGold(game.tab, userId, 'separate');
 
@@ -143,8 +155,9 @@ describe('a game without a bundler, against the emulator on another origin', { t
       expect(outcome.seen.grants).toBe(1);
       expect(outcome.seen.errors).toEqual([]);
       expect(outcome.seen.statuses).toContain('paid');
-      expectAckedOnce(userId, outcome.eventIds, game.acks);
-      expect(game.scripts).toEqual(['/browser/xsolla-getupdates.js', '/browser/xsolla-getupdates-order-status.js']);
+      const { acks, scripts } = await fetched(game.tab);
+      expectAckedOnce(userId, outcome.eventIds, acks);
+      expect(scripts).toEqual(['/browser/xsolla-getupdates.js', '/browser/xsolla-getupdates-order-status.js']);
     } finally {
       await game.close();
     }

@@ -43,6 +43,8 @@ client.on('restored', ({ eventId }) => eventId);
 // @ts-expect-error an order status comes from the socket or from polling
 client.on('orderStatus', ({ source }) => source === 'webhook');
 const restoring: Promise<RestoreReport> = client.restorePurchases({ signal: AbortSignal.timeout(1000) });
+// Persistence is asked for from the player's click; it answers whether the browser agreed.
+const kept: Promise<boolean> = client.persistStorage({ signal: AbortSignal.timeout(60_000) });
 createGetUpdatesClient({ projectId: 308077, token: 't', restore: { storeUrl: 'https://store.xsolla.com/api', auto: true } });
 // @ts-expect-error auto is true or false
 createGetUpdatesClient({ projectId: 308077, token: 't', restore: { auto: 'yes' } });
