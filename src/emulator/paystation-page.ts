@@ -6,8 +6,9 @@
  * Its script tells the window that opened it (or the page that frames it) what happens, as
  * Xsolla's Pay Station does: JSON strings `{"command": "status", "data": {"paymentInfo":
  * {"status", "invoice"}}}` when a payment succeeds (`done`) or a card is declined
- * (`troubled`), and `{"command": "close", "data": {}}` when the buyer leaves (Pay later, Close,
- * or the window closing).
+ * (`troubled`: no public source names Xsolla's word for it, so a host must treat any status but
+ * `done` as "not paid yet"), and `{"command": "close", "data": {}}` when the buyer leaves (Pay
+ * later, Close, or the window closing).
  */
 import type { Money } from './money';
 
