@@ -43,6 +43,15 @@ const ROUTES = [
   ['POST', `${STORE}/user/inventory/item/consume`],
   ['GET', `${STORE}/user/virtual_currency_balance`],
   ['GET', `${STORE}/order/1`],
+  ['GET', `${STORE}/items`],
+  ['GET', `${STORE}/items/virtual_items`],
+  ['GET', `${STORE}/items/virtual_currency`],
+  ['GET', `${STORE}/items/virtual_currency/package`],
+  ['GET', `${STORE}/items/bundle`],
+  ['POST', `${STORE}/payment/item/dragon_blade`],
+  ['GET', '/paystation4/'],
+  ['POST', '/paystation4/pay'],
+  ['POST', '/paystation4/decline'],
   ['POST', '/__emulator/token'],
   ['POST', '/__emulator/purchase'],
   ['POST', '/__emulator/pay'],
@@ -55,6 +64,8 @@ const ROUTES = [
   ['GET', '/__emulator/faults'],
   ['GET', '/__emulator/stats'],
   ['GET', '/__emulator/state'],
+  ['POST', '/__emulator/webhook-mode'],
+  ['GET', '/__emulator/webhook-mode'],
 ] as const;
 /** Values of the wrong type for any field an admin route reads. */
 const WRONG_TYPES: unknown[] = [
@@ -79,6 +90,10 @@ const ADMIN_FIELDS: Record<string, string[]> = {
   '/__emulator/refund': ['orderId'],
   '/__emulator/inventory': ['userId', 'items'],
   [`${STORE}/user/inventory/item/consume`]: ['sku', 'quantity', 'instance_id'],
+  [`${STORE}/payment/item/dragon_blade`]: ['quantity', 'sandbox', 'settings', 'custom_parameters'],
+  '/paystation4/pay': ['token'],
+  '/paystation4/decline': ['token'],
+  '/__emulator/webhook-mode': ['mode'],
   '/__emulator/push': ['down'],
   '/__emulator/events': ['userId', 'data'],
   '/__emulator/faults': [
@@ -100,6 +115,10 @@ const validBody: Record<string, Record<string, unknown>> = {
   '/__emulator/refund': { orderId: 1 },
   '/__emulator/inventory': { userId: 'fuzz', items: [] },
   [`${STORE}/user/inventory/item/consume`]: { sku: 'health_potion', quantity: 1 },
+  [`${STORE}/payment/item/dragon_blade`]: { quantity: 1 },
+  '/paystation4/pay': { token: 'none' },
+  '/paystation4/decline': { token: 'none' },
+  '/__emulator/webhook-mode': { mode: 'combined' },
   '/__emulator/push': { down: false },
   '/__emulator/events': { userId: 'fuzz', data: {} },
   '/__emulator/faults': {},
@@ -111,17 +130,22 @@ async function request(method: string, path: string, init: { body?: BodyInit; he
   const response = await fetch(url, { method, ...rest, signal: AbortSignal.timeout(ANSWER_WITHIN_MS) });
   const text = await response.text();
   // The path as it went out: the URL resolves dot segments (`/order/.` is `/order/`).
-  return { status: response.status, text, path: url.pathname };
+  return { status: response.status, text, path: url.pathname, type: response.headers.get('content-type') };
 }
 
 /**
  * An error answer has the shape Xsolla uses: `{error: {code: "<status>", description}}` on the
- * Events API and the admin endpoints, `{statusCode, errorCode, errorMessage}` on the Store API.
+ * Events API and the admin endpoints, `{statusCode, errorCode, errorMessage}` on the Store API;
+ * Pay Station's page (a GET of `/paystation4/`) answers a page a buyer can read.
  */
-function expectWellFormed({ status, text, path = '' }: { status: number; text: string; path?: string }, what = path) {
+function expectWellFormed(
+  { status, text, path = '', type }: { status: number; text: string; path?: string; type?: string | null },
+  what = path,
+) {
   expect(status, what).toBeLessThan(600);
   expect(status, `an internal error on ${what}: ${text}`).not.toBe(500);
   if (status < 400) return;
+  if (path === '/paystation4/' && type?.startsWith('text/html')) return void expect(text, what).toMatch(/^<!doctype html>/);
   expect(JSON.parse(text), what).toEqual(
     path.startsWith('/v2/')
       ? { statusCode: status, errorCode: expect.any(Number), errorMessage: expect.any(String) }
@@ -183,6 +207,12 @@ async function expectPurchaseEndToEnd(url: string, userId: string) {
   expect((await post(`/events/${eventIds[0]}/processed?project_id=${emulator.projectId}`, undefined, token)).status).toBe(204);
   const state = await (await fetch(`${url}/__emulator/state?userId=${userId}`)).json();
   expect(state.events).toEqual([expect.objectContaining({ id: eventIds[0], processed: true })]);
+  // And the path a game ships: Create order, Pay Station's page, its Pay.
+  const created = await (await post(`/v2/project/${emulator.projectId}/payment/item/dragon_blade`, {}, token)).json();
+  expect((await fetch(`${url}/paystation4/?token=${created.token}`)).status).toBe(200);
+  expect(await (await post('/paystation4/pay', { token: created.token })).json()).toEqual({
+    paymentInfo: expect.objectContaining({ status: 'done' }),
+  });
 }
 
 function openSocket(): Promise<WebSocket> {
@@ -256,6 +286,12 @@ describe('bad input that used to kill or hang the emulator', { timeout: FUZZ_TIM
       '/v2/project/x/user/inventory/items',
       '/v2/project/x/order/1',
       `${STORE}/nope`,
+      `${STORE}/payment/item/`,
+      `${STORE}/payment/item/%`,
+      `${STORE}/payment/item/a/b`,
+      `${STORE}/items/`,
+      `${STORE}/items/nope`,
+      `${STORE}/items/virtual_currency/package/x`,
       '/v2/unknown/route',
       '/v2/%zz',
     ];
@@ -328,6 +364,7 @@ describe('fuzzing every endpoint', { timeout: FUZZ_TIMEOUT_MS }, () => {
     }
     emulator.setFaults(NO_FAULTS);
     emulator.setPushDown(false);
+    emulator.setWebhookMode('combined');
     await expectPurchaseEndToEnd(emulator.url, 'after-body-fuzz');
   });
 
@@ -375,7 +412,28 @@ describe('fuzzing every endpoint', { timeout: FUZZ_TIMEOUT_MS }, () => {
     );
     // Any path under /v2/, known or not, with any method: the Store API's error shape.
     const segment = fc.oneof(
-      fc.constantFrom('', '.', '..', '%', 'project', '308077', 'x', 'order', '1', 'user', 'inventory', 'items', 'item', 'consume'),
+      fc.constantFrom(
+        '',
+        '.',
+        '..',
+        '%',
+        'project',
+        '308077',
+        'x',
+        'order',
+        '1',
+        'user',
+        'inventory',
+        'items',
+        'item',
+        'consume',
+        'payment',
+        'dragon_blade',
+        'virtual_items',
+        'virtual_currency',
+        'package',
+        'bundle',
+      ),
       fc.string({ maxLength: 12 }).map(encodeURIComponent),
     );
     await fuzz(

@@ -4,10 +4,10 @@
  * `canceled`; and the same tokens, faults and CORS apply as on the Events API.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { PRODUCTS } from '../demo/catalog';
 import { DEFAULT_CATALOG, NO_FAULTS, startEmulator, type Emulator } from '../src/emulator';
 import { withEmulatorOnVite } from './support/emulator-vite';
+import { publishedStatuses } from './support/published-statuses';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -184,11 +184,10 @@ describe('the Player Inventory', () => {
     await expect(startEmulator({ catalog: { sword: 'weapon' as 'consumable' } })).rejects.toThrow(/catalog\["sword"\]/);
   });
 
-  it('knows every SKU the demo shop sells, with the type its shelf says', () => {
-    const skus = new Set(PRODUCTS.flatMap((product) => product.items.map((item) => item.sku)));
-    expect(Object.keys(DEFAULT_CATALOG).sort()).toEqual([...skus].sort());
+  it('knows every SKU the demo shop sells, with the type its shelf says and a price', () => {
     for (const item of PRODUCTS.flatMap((product) => product.items)) {
-      if (item.type === 'virtual_currency' || item.type === 'bundle') expect(DEFAULT_CATALOG[item.sku]).toBe(item.type);
+      expect(DEFAULT_CATALOG[item.sku], item.sku).toEqual(expect.objectContaining({ price: expect.stringMatching(/^\d+\.\d\d$/) }));
+      if (item.type === 'virtual_currency' || item.type === 'bundle') expect(DEFAULT_CATALOG[item.sku]!.type).toBe(item.type);
     }
   });
 
@@ -199,27 +198,6 @@ describe('the Player Inventory', () => {
 });
 
 describe('Get order and Pay Station-like pending orders', () => {
-  /** The statuses published on the player's order-status channel, read back from its history. */
-  async function publishedStatuses(userId: string, orderId: string): Promise<string[]> {
-    const socket = new WebSocket(`${emulator.url.replace('http', 'ws')}/connection/websocket`);
-    const replies: Array<Record<string, any>> = [];
-    const reply = () =>
-      new Promise<void>((resolve) => socket.once('message', (data) => resolve(void replies.push(JSON.parse(String(data))))));
-    await new Promise((resolve) => socket.once('open', resolve));
-    socket.send(
-      JSON.stringify({
-        id: 1,
-        connect: { data: { user_external_id: userId, auth: emulator.issueToken(userId), project_id: emulator.projectId } },
-      }),
-    );
-    await reply();
-    socket.send(JSON.stringify({ id: 2, history: { channel: `orders#${userId}` } }));
-    await reply();
-    socket.terminate();
-    // The wire keeps Xsolla's number.
-    return replies[1]!.history.publications.filter((pub: any) => pub.data.order_id === Number(orderId)).map((pub: any) => pub.data.status);
-  }
-
   it('follows an order from new (no events) through pay (events, inventory, done) to refund (canceled)', async () => {
     const opened = await admin('purchase', { userId: 'po1', items: [SWORD], pending: true });
     const { orderId, eventIds } = await opened.json();
@@ -236,14 +214,14 @@ describe('Get order and Pay Station-like pending orders', () => {
       },
     });
     expect(await inventoryPage('po1')).toEqual([]);
-    expect(await publishedStatuses('po1', orderId)).toEqual(['new']);
+    expect(await publishedStatuses(emulator, 'po1', orderId)).toEqual(['new']);
 
     const paid = await (await admin('pay', { orderId })).json();
     expect(paid.eventIds).toHaveLength(1);
     expect(emulator.state('po1').events.map((event) => event.id)).toEqual(paid.eventIds);
     expect((await (await getOrder('po1', orderId)).json()).status).toBe('done');
     expect(await inventoryPage('po1')).toEqual([expect.objectContaining({ sku: 'dragon_blade', quantity: 1 })]);
-    expect(await publishedStatuses('po1', orderId)).toEqual(['new', 'paid', 'done']);
+    expect(await publishedStatuses(emulator, 'po1', orderId)).toEqual(['new', 'paid', 'done']);
 
     const repeat = await admin('pay', { orderId });
     expect(repeat.status).toBe(409);
@@ -253,14 +231,14 @@ describe('Get order and Pay Station-like pending orders', () => {
     expect(emulator.refund(orderId).eventIds).toHaveLength(1);
     expect((await (await getOrder('po1', orderId)).json()).status).toBe('canceled');
     expect(await inventoryPage('po1')).toEqual([]);
-    expect(await publishedStatuses('po1', orderId)).toEqual(['new', 'paid', 'done', 'canceled']);
+    expect(await publishedStatuses(emulator, 'po1', orderId)).toEqual(['new', 'paid', 'done', 'canceled']);
     expect(() => emulator.pay(orderId)).toThrow(/canceled/);
   });
 
   it('a paid purchase is done at once; an unpaid order can be canceled, with no events', async () => {
     const paid = emulator.purchase({ userId: 'po2', items: [POTION] });
     expect((await (await getOrder('po2', paid.orderId)).json()).status).toBe('done');
-    expect(await publishedStatuses('po2', paid.orderId)).toEqual(['new', 'paid', 'done']);
+    expect(await publishedStatuses(emulator, 'po2', paid.orderId)).toEqual(['new', 'paid', 'done']);
 
     const unpaid = emulator.purchase({ userId: 'po2', items: [SWORD], pending: true });
     expect(emulator.refund(unpaid.orderId)).toEqual({ eventIds: [] });
@@ -322,6 +300,8 @@ describe('the Store API’s tokens, project, faults, counts and CORS', () => {
       await getOrder('faulty', orderId),
       await consume('faulty', { sku: 'health_potion', quantity: 1 }),
       await store('faulty', '/user/virtual_currency_balance'),
+      await store('faulty', '/items'),
+      await store('faulty', '/payment/item/health_potion', { method: 'POST', body: '{}' }),
     ]) {
       expect(answer.status).toBe(429);
       expect(answer.headers.get('retry-after')).toBe('3');
@@ -333,8 +313,9 @@ describe('the Store API’s tokens, project, faults, counts and CORS', () => {
     expect((await store('faulty', '/user/inventory/items')).status).toBe(200);
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
     emulator.setFaults(NO_FAULTS);
-    // The failed consume took nothing.
+    // The failed consume took nothing, and the failed Create order opened nothing.
     expect(await inventoryPage('faulty')).toEqual([expect.objectContaining({ sku: 'health_potion', quantity: 2 })]);
+    expect(emulator.state('faulty').orders).toHaveLength(1);
     await getOrder('faulty', orderId);
     const stats = await (await fetch(`${emulator.url}/__emulator/stats`)).json();
     expect(stats.storeRequests).toEqual({
@@ -342,6 +323,8 @@ describe('the Store API’s tokens, project, faults, counts and CORS', () => {
       order: before.order + 2,
       consume: before.consume + 1,
       virtualCurrencyBalance: before.virtualCurrencyBalance + 1,
+      catalog: before.catalog + 1,
+      createOrder: before.createOrder + 1,
     });
     // Store API calls are not Events API requests.
     expect(stats.requests).toBe(eventsBefore);

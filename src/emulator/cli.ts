@@ -43,6 +43,9 @@ console.log(
 console.log(
   `their Player Inventory:  curl -H 'Authorization: Bearer ${token}' ${emulator.url}/v2/project/${emulator.projectId}/user/inventory/items`,
 );
+console.log(
+  `or as a game does it (Create order, then open ${emulator.url}/paystation4/?token=<its token>):  curl -X POST -H 'Authorization: Bearer ${token}' ${emulator.url}/v2/project/${emulator.projectId}/payment/item/dragon_blade`,
+);
 
 const shutdown = () => void emulator.close().then(() => process.exit(0));
 process.on('SIGINT', shutdown);

@@ -8,6 +8,8 @@ export class EmulatorInputError extends Error {
   constructor(
     message: string,
     readonly status = 400,
+    /** The Store API's own `errorCode`, where Xsolla documents one for this refusal. */
+    readonly errorCode?: number,
   ) {
     super(message);
   }

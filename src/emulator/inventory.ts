@@ -5,7 +5,7 @@
  * separate balance (`/user/virtual_currency_balance`), so a client restoring from the item list
  * never sees it. Tests may plant any rows at all, malformed ones included.
  */
-import { itemTypeOf, type Catalog, type CatalogItemType } from './catalog';
+import { itemTypeOf, type CatalogItemType, type Shop } from './catalog';
 import { EmulatorInputError, requireJsonData } from './input';
 import type { PurchaseItem } from './payloads';
 
@@ -39,7 +39,7 @@ function newRow(sku: string, virtualItemType: CatalogItemType, quantity: number)
   };
 }
 
-export function createInventories(catalog: Catalog) {
+export function createInventories(shop: Shop) {
   const rows = new Map<string, unknown[]>();
   const currency = new Map<string, Map<string, number>>();
   const rowsOf = (userId: string) => rows.get(userId) ?? (rows.set(userId, []).get(userId) as unknown[]);
@@ -53,8 +53,8 @@ export function createInventories(catalog: Catalog) {
 
   /** A paid (`sign` 1) or refunded (-1) line, wherever its type keeps it. */
   function change(userId: string, line: PurchaseItem, sign: 1 | -1) {
-    const type = itemTypeOf(catalog, line);
-    if (type === 'bundle') return;
+    const type = itemTypeOf(shop, line);
+    if (type === 'bundle' || type === 'virtual_currency_package') return;
     if (type === 'virtual_currency') {
       const balance = currencyOf(userId);
       balance.set(line.sku, Math.max(0, (balance.get(line.sku) ?? 0) + sign * line.quantity));

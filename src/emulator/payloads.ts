@@ -4,6 +4,7 @@
  * (payment / refund, then item-only order_paid / order_canceled without settings or billing).
  */
 import type { GrantLine } from '../events/plan';
+import type { Money } from './money';
 
 export type WebhookMode = 'combined' | 'separate';
 
@@ -18,13 +19,22 @@ export interface Purchase {
   items: PurchaseItem[];
   mode: WebhookMode;
   paidAt: string;
+  /** What the order cost (default 1.99 USD); `lineAmounts` per item, null for bundle content and free lines. */
+  price?: Money & { lineAmounts?: Array<string | null> };
+  /** The buyer's `custom_parameters` from Create order, passed on in the payment. */
+  customParameters?: Record<string, unknown>;
 }
 
 const MERCHANT_ID = 2340;
 const PRICE = '1.99';
 
+const priceOf = (purchase: Pick<Purchase, 'price'>): Money => purchase.price ?? { amount: PRICE, currency: 'USD' };
+/** A line's share of the price: none for bundle content or a free line. */
+const lineAmount = (purchase: Pick<Purchase, 'price'>, item: PurchaseItem, index: number): string | null =>
+  item.isBundleContent || item.isFree ? null : (purchase.price?.lineAmounts?.[index] ?? PRICE);
+
 function orderItems(purchase: Purchase) {
-  return purchase.items.map((item) => ({
+  return purchase.items.map((item, index) => ({
     sku: item.sku,
     type: item.type ?? 'virtual_good',
     is_pre_order: false,
@@ -32,7 +42,7 @@ function orderItems(purchase: Purchase) {
     is_bonus: item.isBonus ?? false,
     is_bundle_content: item.isBundleContent ?? false,
     quantity: item.quantity,
-    amount: item.isBundleContent || item.isFree ? null : PRICE,
+    amount: lineAmount(purchase, item, index),
     promotions: [],
   }));
 }
@@ -42,8 +52,8 @@ function order(purchase: Purchase, status: 'paid' | 'canceled') {
     id: purchase.orderId,
     mode: 'default',
     currency_type: 'real',
-    currency: 'USD',
-    amount: PRICE,
+    currency: priceOf(purchase).currency,
+    amount: priceOf(purchase).amount,
     status,
     platform: 'xsolla',
     comment: null,
@@ -56,18 +66,19 @@ function order(purchase: Purchase, status: 'paid' | 'canceled') {
 
 /** The payment part: a `payment` (or, with refund details, `refund`) webhook body. */
 function billing(purchase: Purchase, type: 'payment' | 'refund') {
+  const { amount, currency } = priceOf(purchase);
   const body: Record<string, unknown> = {
     notification_type: type,
     settings: { project_id: purchase.projectId, merchant_id: MERCHANT_ID },
     purchase: {
-      total: { currency: 'USD', amount: Number(PRICE) },
+      total: { currency, amount: Number(amount) },
       order: {
         id: purchase.orderId,
         // Every line, bundle contents too, so both generations grant the same inventory.
-        lineitems: purchase.items.map((item) => ({
+        lineitems: purchase.items.map((item, index) => ({
           sku: item.sku,
           quantity: item.quantity,
-          price: { currency: 'USD', amount: Number(PRICE) },
+          price: { currency, amount: Number(lineAmount(purchase, item, index) ?? 0) },
         })),
       },
     },
@@ -82,11 +93,11 @@ function billing(purchase: Purchase, type: 'payment' | 'refund') {
       agreement: 1,
     },
     payment_details: {
-      payment: { currency: 'USD', amount: Number(PRICE) },
-      vat: { currency: 'USD', amount: 0 },
-      xsolla_fee: { currency: 'USD', amount: 0.1 },
+      payment: { currency, amount: Number(amount) },
+      vat: { currency, amount: 0 },
+      xsolla_fee: { currency, amount: 0.1 },
     },
-    custom_parameters: {},
+    custom_parameters: purchase.customParameters ?? {},
   };
   if (type === 'refund')
     body.refund_details = { code: 1, reason: 'Cancellation by the user request / the game request', author: 'emulator' };
@@ -98,7 +109,8 @@ const user = (purchase: Purchase) => ({ external_id: purchase.userId, email: `${
 /** Event data for a paid order, in the order Xsolla sends it. */
 export function paidEventData(purchase: Purchase): Array<Record<string, unknown>> {
   const paid = { notification_type: 'order_paid', items: orderItems(purchase), order: order(purchase, 'paid'), user: user(purchase) };
-  if (purchase.mode === 'combined') return [{ ...paid, billing: billing(purchase, 'payment'), custom_parameters: {} }];
+  if (purchase.mode === 'combined')
+    return [{ ...paid, billing: billing(purchase, 'payment'), custom_parameters: purchase.customParameters ?? {} }];
   return [billing(purchase, 'payment'), paid];
 }
 
@@ -110,7 +122,8 @@ export function refundEventData(purchase: Purchase): Array<Record<string, unknow
     order: order(purchase, 'canceled'),
     user: user(purchase),
   };
-  if (purchase.mode === 'combined') return [{ ...canceled, billing: billing(purchase, 'refund'), custom_parameters: {} }];
+  if (purchase.mode === 'combined')
+    return [{ ...canceled, billing: billing(purchase, 'refund'), custom_parameters: purchase.customParameters ?? {} }];
   return [billing(purchase, 'refund'), canceled];
 }
 
@@ -119,21 +132,27 @@ export function refundEventData(purchase: Purchase): Array<Record<string, unknow
  * never an inventory (bundle contents are not lines of the order).
  */
 export function orderStatusBody(order: Omit<Purchase, 'paidAt'>, status: string) {
-  const price = (free: boolean) => ({ amount: free ? '0' : PRICE, amount_without_discount: PRICE, currency: 'USD' });
-  const lines = order.items.filter((item) => !item.isBundleContent);
+  const { currency } = priceOf(order);
+  const price = (amount: string) => ({ amount, amount_without_discount: amount, currency });
   return {
     order_id: order.orderId,
     status,
     content: {
-      price: price(false),
+      price: price(priceOf(order).amount),
       virtual_price: null,
       is_free: false,
-      items: lines.map((item) => ({
-        sku: item.sku,
-        quantity: item.quantity,
-        is_free: item.isFree ?? false,
-        price: price(item.isFree ?? false),
-      })),
+      items: order.items.flatMap((item, index) =>
+        item.isBundleContent
+          ? []
+          : [
+              {
+                sku: item.sku,
+                quantity: item.quantity,
+                is_free: item.isFree ?? false,
+                price: price(lineAmount(order, item, index) ?? '0'),
+              },
+            ],
+      ),
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
- * The GetUpdates emulator: a real HTTP server on loopback that serves the Events API and the
- * Store API's Player Inventory and Get order for any number of players, plus `/__emulator/*`
- * admin endpoints for demos and tests.
+ * The GetUpdates emulator: a real HTTP server on loopback that serves the Events API, the Store
+ * API a game calls with the player's JWT (catalog, Create order, Player Inventory, Get order) and
+ * a Pay Station page for any number of players, plus `/__emulator/*` admin endpoints for demos
+ * and tests.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -16,6 +17,8 @@ import { createOrderStatusHub, ORDER_STATUS_PATH } from './order-status';
 import { signJwt, verifyJwt } from './jwt';
 import { createNetwork, type NetworkOptions } from './network';
 import type { AckStatus, Faults } from './faults';
+import type { WebhookMode } from './payloads';
+import { createPayStation, PAY_STATION_PATH } from './paystation';
 import { createWorld, type PurchaseRequest, type World } from './state';
 import { isStorePath, matchStoreRoute, sendStoreError, serveStoreRoute } from './store-api';
 
@@ -29,8 +32,14 @@ export interface EmulatorOptions extends NetworkOptions {
   secret?: string;
   /** Events per GET page (default 50), so clients page with after_id. */
   pageSize?: number;
-  /** SKU → item type, for the Player Inventory (default: the demo shop's, `DEFAULT_CATALOG`). */
+  /**
+   * SKU → its type, price and (bundles, currency packages) content, or just its type: for the
+   * catalog routes, Create order, Pay Station and the Player Inventory (default: the demo
+   * shop's, `DEFAULT_CATALOG`).
+   */
   catalog?: Catalog;
+  /** The project's webhook generation: the events of orders that do not name a `mode` (default `combined`). */
+  webhookMode?: WebhookMode;
 }
 
 export interface Emulator {
@@ -61,6 +70,8 @@ export interface Emulator {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Drops the order-status sockets and refuses new ones while `down`. */
   setPushDown(down: boolean): void;
+  /** Switches the project's webhook generation for orders opened from now on that name no `mode`. */
+  setWebhookMode(mode: WebhookMode): WebhookMode;
   close(): Promise<void>;
 }
 
@@ -68,7 +79,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const projectId = options.projectId ?? 308077;
   const secret = options.secret ?? randomBytes(32).toString('hex');
   const pageSize = options.pageSize ?? 50;
-  const world = createWorld(projectId, options.catalog === undefined ? DEFAULT_CATALOG : requireCatalog(options.catalog));
+  const world = createWorld(projectId, requireCatalog(options.catalog ?? DEFAULT_CATALOG), options.webhookMode);
   const closing = new AbortController();
   const network = createNetwork(options, closing.signal);
   const nowS = () => Date.now() / 1000;
@@ -103,6 +114,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     network.later(() => hub.publish(userId, id, 'canceled'));
     return { eventIds };
   };
+  const payStation = createPayStation(world, pay);
+  /** Create order: an unpaid order, opened as `purchase({ pending: true })` opens one, and its Pay Station token. */
+  const openOrder = (request: PurchaseRequest) => {
+    const orderId = Number(purchase(request).orderId);
+    return { order_id: orderId, token: payStation.issue(orderId) };
+  };
 
   const issueToken = (userId: string, expiresInS: unknown = 3600) => {
     const nowS = Math.floor(Date.now() / 1000);
@@ -123,6 +140,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     'POST /__emulator/events': (body) => ({ eventId: world.addEvent(body.userId, body.data) }),
     'POST /__emulator/faults': (body) => world.setFaults(body as Partial<Faults>),
+    'POST /__emulator/webhook-mode': (body) => ({ mode: world.setWebhookMode(body.mode) }),
+    'GET /__emulator/webhook-mode': () => ({ mode: world.webhookMode }),
     'GET /__emulator/faults': () => world.faults,
     'GET /__emulator/stats': () => world.stats,
     'GET /__emulator/state': (_body, query) => world.state(query.get('userId') ?? ''),
@@ -141,6 +160,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     if (method === 'OPTIONS') return send(response, 204, undefined, network.preflightHeaders);
     const query = searchParamsOf(request.url!);
+    // The buyer's page and its buttons: Xsolla's server, though neither API a client calls.
+    if (path.startsWith(PAY_STATION_PATH)) return payStation.serve(method, path, request, response, query);
 
     const adminRoute = admin[`${method} ${path}`];
     if (adminRoute) return send(response, 200, adminRoute(method === 'POST' ? await readJson(request) : {}, query));
@@ -168,9 +189,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const headers: Record<string, string> = faults.retryAfterS === undefined ? {} : { 'Retry-After': String(faults.retryAfterS) };
       return fail(response, faults.status, 'Injected fault', headers);
     }
-    const claims = verifyJwt(bearer(request) ?? '', secret, Date.now() / 1000);
+    // The catalog is public: asked without a JWT, it is served to no one in particular ('').
+    const anonymous = store?.public === true && request.headers.authorization === undefined;
+    const claims = anonymous ? { sub: '' } : verifyJwt(bearer(request) ?? '', secret, Date.now() / 1000);
     if (!claims || typeof claims.sub !== 'string') return fail(response, faults.authFailureStatus, 'Invalid or expired token');
-    if (store) return serveStoreRoute(store, { world, userId: claims.sub, request, response, query });
+    if (store) return serveStoreRoute(store, { world, userId: claims.sub, request, response, query, openOrder });
     if (query.get('project_id') !== String(projectId)) return sendError(response, 400, `project_id must be ${projectId}`);
 
     if (ack) {
@@ -242,6 +265,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     handle,
     handleUpgrade,
     setPushDown: (down) => hub.setDown(down),
+    setWebhookMode: (mode) => world.setWebhookMode(mode),
     close: () =>
       new Promise<void>((resolve) => {
         closing.abort();

@@ -2,11 +2,12 @@
  * The emulator's in-memory world: players' events, their orders and Player Inventories, and the
  * faults to inject.
  */
-import type { Catalog } from './catalog';
+import { priceOrder, type Shop } from './catalog';
 import { applyFaults, NO_FAULTS, type Faults } from './faults';
 import { createIdSource } from './ids';
 import { EmulatorInputError, requireItems, requireJsonData, requireOrderId, requireObject, requireProjectId, requireUserId } from './input';
 import { createInventories } from './inventory';
+import type { Money } from './money';
 import { paidEventData, refundEventData, type Purchase, type PurchaseItem, type WebhookMode } from './payloads';
 
 export { EmulatorInputError } from './input';
@@ -30,13 +31,22 @@ export interface PurchaseRequest {
   projectId?: number;
   /** Open the order unpaid, as Pay Station does (status `new`, no events) until `pay(orderId)`. */
   pending?: boolean;
+  /** A sandbox order (Create order's `sandbox`): recorded on the order, shown by `state()`. */
+  sandbox?: boolean;
+  /** Create order's `custom_parameters`: passed on in the payment events. */
+  customParameters?: Record<string, unknown>;
 }
 
 /** An order's status as Xsolla's Get order and order-status channel name it. */
 export type OrderStatus = 'new' | 'paid' | 'done' | 'canceled';
 
 /** An order as the world keeps it, with Xsolla's own number ids (its events carry them); `paidAt` is set once it is paid. */
-export type StoredOrder = Omit<Purchase, 'paidAt'> & { paidAt?: string; status: OrderStatus };
+export type StoredOrder = Omit<Purchase, 'paidAt'> & {
+  paidAt?: string;
+  status: OrderStatus;
+  sandbox: boolean;
+  price: NonNullable<Purchase['price']>;
+};
 
 /** An order as `state()` shows it: ids are strings, as the client names them (`Order.orderId`, `granted`). */
 export interface EmulatedOrder {
@@ -47,14 +57,18 @@ export interface EmulatedOrder {
   status: OrderStatus;
   refunded: boolean;
   projectId: number;
+  sandbox: boolean;
+  /** What it cost, at the catalog's prices. */
+  price: Money;
 }
 
-export function createWorld(projectId: number, catalog: Catalog) {
+export function createWorld(projectId: number, shop: Shop, initialMode: unknown = 'combined') {
   const events: EmulatedEvent[] = [];
   const purchases = new Map<number, StoredOrder>();
-  const inventories = createInventories(catalog);
+  const inventories = createInventories(shop);
   const nextId = createIdSource(Date.now());
   let faults: Faults = { ...NO_FAULTS };
+  let webhookMode = requireMode(initialMode);
   /**
    * What the Events API (`requests`) and the Store API were asked, and what faults did to them.
    * `byMethod` counts every request outside the admin endpoints as it reaches the server, CORS
@@ -62,7 +76,7 @@ export function createWorld(projectId: number, catalog: Catalog) {
    */
   const stats = {
     requests: 0,
-    storeRequests: { inventory: 0, consume: 0, order: 0, virtualCurrencyBalance: 0 },
+    storeRequests: { inventory: 0, consume: 0, order: 0, virtualCurrencyBalance: 0, createOrder: 0, catalog: 0 },
     injectedErrors: 0,
     droppedAckResponses: 0,
     byMethod: {} as Record<string, number>,
@@ -101,6 +115,7 @@ export function createWorld(projectId: number, catalog: Catalog) {
 
   return {
     projectId,
+    shop,
     addEvent,
     inventories,
 
@@ -108,14 +123,18 @@ export function createWorld(projectId: number, catalog: Catalog) {
       const {
         userId: rawUserId,
         items: rawItems,
-        mode = 'combined',
+        mode = webhookMode,
         projectId: owner,
         pending = false,
+        sandbox = false,
+        customParameters,
       } = requireObject(request, 'a purchase') as Partial<PurchaseRequest>;
       const userId = requireUserId(rawUserId);
       const items = requireItems(rawItems);
-      if (mode !== 'combined' && mode !== 'separate') throw new EmulatorInputError('mode must be "combined" or "separate"');
+      requireMode(mode);
       if (typeof pending !== 'boolean') throw new EmulatorInputError('pending must be true or false');
+      if (typeof sandbox !== 'boolean') throw new EmulatorInputError('sandbox must be true or false');
+      if (customParameters !== undefined) requireObject(customParameters, 'customParameters');
       const order: StoredOrder = {
         projectId: owner === undefined ? projectId : requireProjectId(owner),
         userId,
@@ -124,6 +143,9 @@ export function createWorld(projectId: number, catalog: Catalog) {
         items,
         mode,
         status: 'new',
+        sandbox,
+        price: priceOrder(shop, items),
+        ...(customParameters === undefined ? {} : { customParameters: requireJsonData(customParameters) as Record<string, unknown> }),
       };
       purchases.set(order.orderId, order);
       const eventIds = pending ? [] : payOrder(order);
@@ -151,6 +173,9 @@ export function createWorld(projectId: number, catalog: Catalog) {
       const eventIds = refundEventData({ ...order, paidAt }).map((data) => addEvent(order.userId, data));
       return { eventIds, userId: order.userId, orderId: order.orderId };
     },
+
+    /** An order by id, whoever's it is: Pay Station knows an order by its token, not by the player. */
+    order: (orderId: number): StoredOrder | undefined => purchases.get(orderId),
 
     /** One of the player's orders in this project, as Get order may show it; undefined otherwise. */
     orderOf(userId: string, orderId: number): StoredOrder | undefined {
@@ -181,7 +206,7 @@ export function createWorld(projectId: number, catalog: Catalog) {
         events: events.filter((event) => event.userId === userId),
         orders: [...purchases.values()]
           .filter((purchase) => purchase.userId === userId)
-          .map(({ orderId, transactionId, items, mode, status, projectId: owner }): EmulatedOrder => ({
+          .map(({ orderId, transactionId, items, mode, status, projectId: owner, sandbox, price }): EmulatedOrder => ({
             orderId: String(orderId),
             transactionId: String(transactionId),
             items,
@@ -189,6 +214,8 @@ export function createWorld(projectId: number, catalog: Catalog) {
             status,
             refunded: status === 'canceled',
             projectId: owner,
+            sandbox,
+            price: { amount: price.amount, currency: price.currency },
           })),
         inventory: inventories.snapshot(userId),
       };
@@ -196,6 +223,14 @@ export function createWorld(projectId: number, catalog: Catalog) {
 
     get faults() {
       return faults;
+    },
+    /** The project's webhook generation: what an order that names no `mode` is paid in. */
+    get webhookMode() {
+      return webhookMode;
+    },
+    setWebhookMode(mode: unknown): WebhookMode {
+      webhookMode = requireMode(mode);
+      return webhookMode;
     },
     stats,
     setFaults(update: Partial<Faults>) {
@@ -206,6 +241,11 @@ export function createWorld(projectId: number, catalog: Catalog) {
 }
 
 export type World = ReturnType<typeof createWorld>;
+
+function requireMode(mode: unknown): WebhookMode {
+  if (mode !== 'combined' && mode !== 'separate') throw new EmulatorInputError('mode must be "combined" or "separate"');
+  return mode;
+}
 
 /** The event's type when it has a readable one (injected data may be anything JSON). */
 function notificationType(data: unknown): string | undefined {

@@ -1,24 +1,28 @@
 /**
  * The part of Xsolla's Store API (`https://store.xsolla.com/api`) a game client calls with the
- * player's JWT: the Player Inventory, consume, the virtual currency balance and Get order. It
- * answers errors in the Store API's own shape, `{statusCode, errorCode, errorMessage}`, which is
- * not the Events API's.
+ * player's JWT: the catalog, Create order, the Player Inventory, consume, the virtual currency
+ * balance and Get order. It answers errors in the Store API's own shape,
+ * `{statusCode, errorCode, errorMessage}`, which is not the Events API's.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { orderRequest } from './create-order';
 import { readJson, send } from './http';
 import { EmulatorInputError } from './input';
 import { orderStatusBody } from './payloads';
-import type { World } from './state';
+import type { PurchaseRequest, World } from './state';
+import { catalogPage, type CatalogKind } from './store-catalog';
 
-export type StoreRouteName = 'inventory' | 'consume' | 'virtualCurrencyBalance' | 'order';
+export type StoreRouteName = 'inventory' | 'consume' | 'virtualCurrencyBalance' | 'order' | 'createOrder' | 'catalog';
 
 export interface StoreRoute {
   name: StoreRouteName;
   method: 'GET' | 'POST';
   /** The project named in the path, as written there. */
   projectId: string;
-  /** Get order's `{orderId}`, as written in the path. */
-  orderId?: string;
+  /** The path's own part, as written there: Get order's `{orderId}`, Create order's `{sku}`, the catalog's kind. */
+  param?: string;
+  /** Served without the player's JWT too (Xsolla's catalog is), though a JWT sent must be good. */
+  public?: true;
 }
 
 const PROJECT = '/v2/project/([^/]+)';
@@ -27,18 +31,28 @@ const ROUTES: Array<[StoreRouteName, StoreRoute['method'], RegExp]> = [
   ['consume', 'POST', new RegExp(`^${PROJECT}/user/inventory/item/consume$`)],
   ['virtualCurrencyBalance', 'GET', new RegExp(`^${PROJECT}/user/virtual_currency_balance$`)],
   ['order', 'GET', new RegExp(`^${PROJECT}/order/([^/]+)$`)],
+  ['createOrder', 'POST', new RegExp(`^${PROJECT}/payment/item/([^/]+)$`)],
+  ['catalog', 'GET', new RegExp(`^${PROJECT}/items(?:/(virtual_items|virtual_currency|virtual_currency/package|bundle))?$`)],
 ];
 
 /** Whether a path (or a request target that is no valid URL) is the Store API's: all of `/v2/`. */
 export const isStorePath = (path: string | undefined) => path?.startsWith('/v2/') === true;
 
-/** Xsolla allows at most 50 rows a page; it is also the default. */
+/** Xsolla allows at most 50 rows (and catalog items) a page; it is also the default. */
 export const INVENTORY_PAGE_LIMIT = 50;
 
 export function matchStoreRoute(path: string): StoreRoute | undefined {
   for (const [name, method, pattern] of ROUTES) {
     const match = pattern.exec(path);
-    if (match) return { name, method, projectId: match[1]!, ...(match[2] === undefined ? {} : { orderId: match[2] }) };
+    if (match) {
+      return {
+        name,
+        method,
+        projectId: match[1]!,
+        ...(match[2] === undefined ? {} : { param: match[2] }),
+        ...(name === 'catalog' ? { public: true as const } : {}),
+      };
+    }
   }
   return undefined;
 }
@@ -46,8 +60,8 @@ export function matchStoreRoute(path: string): StoreRoute | undefined {
 /** Store API error codes in Xsolla's style (`[0401-<code>]: ...`); other statuses use their own number. */
 const ERROR_CODES: Record<number, number> = { 401: 1501, 403: 1501, 404: 4001, 422: 1102 };
 
-export const storeErrorBody = (status: number, message: string) => {
-  const errorCode = ERROR_CODES[status] ?? status;
+export const storeErrorBody = (status: number, message: string, code?: number) => {
+  const errorCode = code ?? ERROR_CODES[status] ?? status;
   return { statusCode: status, errorCode, errorMessage: `[0401-${errorCode}]: ${message}` };
 };
 
@@ -58,11 +72,13 @@ export function sendStoreError(response: ServerResponse, status: number, message
 
 export interface StoreRequest {
   world: World;
-  /** The authenticated player (the JWT's `sub`). */
+  /** The authenticated player (the JWT's `sub`); empty on a public route asked without a JWT. */
   userId: string;
   request: IncomingMessage;
   response: ServerResponse;
   query: URLSearchParams;
+  /** Opens an unpaid order as Pay Station's would be, and gives its Pay Station token. */
+  openOrder(request: PurchaseRequest): { order_id: number; token: string };
 }
 
 /** Serves one Store API request that passed faults and authentication. */
@@ -74,16 +90,24 @@ export async function serveStoreRoute(route: StoreRoute, context: StoreRequest):
   } catch (error) {
     if (!(error instanceof EmulatorInputError)) throw error;
     // A body that is no JSON object is, for the Store API, an entity it cannot process.
-    sendStoreError(response, error.status === 400 ? 422 : error.status, error.message);
+    const status = error.status === 400 ? 422 : error.status;
+    send(response, status, storeErrorBody(status, error.message, error.errorCode));
   }
 }
 
-async function answer(route: StoreRoute, { world, userId, request, query }: StoreRequest): Promise<unknown> {
+async function answer(route: StoreRoute, { world, userId, request, query, openOrder }: StoreRequest): Promise<unknown> {
   switch (route.name) {
     case 'inventory': {
-      const limit = integerParam(query, 'limit', INVENTORY_PAGE_LIMIT, 1, INVENTORY_PAGE_LIMIT);
-      const offset = integerParam(query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+      const { offset, limit } = pageParams(query);
       return { items: world.inventories.page(userId, offset, limit) };
+    }
+    case 'catalog': {
+      const { offset, limit } = pageParams(query);
+      return catalogPage(world.shop, (route.param ?? 'items') as CatalogKind, offset, limit);
+    }
+    case 'createOrder': {
+      const body = await readJson(request);
+      return openOrder({ userId, ...orderRequest(world.shop, decodeURIComponent(route.param!), body), pending: true });
     }
     case 'consume':
       world.inventories.consume(userId, await readJson(request));
@@ -102,14 +126,20 @@ async function answer(route: StoreRoute, { world, userId, request, query }: Stor
       };
     }
     case 'order': {
-      const orderId = /^\d+$/.test(route.orderId!) ? Number(route.orderId) : NaN;
+      const orderId = /^\d+$/.test(route.param!) ? Number(route.param) : NaN;
       // Another player's order is as unknown to this player as one that never was.
       const order = Number.isSafeInteger(orderId) ? world.orderOf(userId, orderId) : undefined;
-      if (!order) throw new EmulatorInputError(`order ${route.orderId} not found`, 404);
+      if (!order) throw new EmulatorInputError(`order ${route.param} not found`, 404);
       return orderStatusBody(order, order.status);
     }
   }
 }
+
+/** `limit` (1 to 50, default 50) and `offset` (default 0) of a paged route. */
+const pageParams = (query: URLSearchParams) => ({
+  limit: integerParam(query, 'limit', INVENTORY_PAGE_LIMIT, 1, INVENTORY_PAGE_LIMIT),
+  offset: integerParam(query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
+});
 
 /** A query integer within [min, max], `fallback` when absent; 422 otherwise, as Xsolla answers. */
 function integerParam(query: URLSearchParams, name: string, fallback: number, min: number, max: number): number {

@@ -9,8 +9,8 @@ import { answerFailure, pathnameOf } from './http';
 import { ORDER_STATUS_PATH } from './order-status';
 import { startEmulator, type Emulator, type EmulatorOptions } from './server';
 
-/** The Events API, the Store API (all of `/v2/`; `storeUrl` = the page's origin) and the admin endpoints. */
-const EMULATED_PATHS = /^\/(events(\/|\?|$)|v2\/|__emulator\/)/;
+/** The Events API, the Store API (all of `/v2/`; `storeUrl` = the page's origin), Pay Station and the admin endpoints. */
+const EMULATED_PATHS = /^\/(events(\/|\?|$)|v2\/|paystation4\/|__emulator\/)/;
 
 /**
  * The parts of Vite's dev server the plugin uses. Typed here rather than imported from `vite`,
@@ -57,7 +57,7 @@ export function getUpdatesEmulator(options: EmulatorOptions = {}): EmulatorViteP
       });
       server.httpServer?.once('close', () => void started.close());
       server.config.logger.info(
-        `  GetUpdates emulator: project ${started.projectId}, mounted at /events, /v2/* and /__emulator/* (also on ${started.url})`,
+        `  GetUpdates emulator: project ${started.projectId}, mounted at /events, /v2/*, /paystation4/ and /__emulator/* (also on ${started.url})`,
       );
     },
   };
