@@ -20,8 +20,11 @@ export type ConnectionFault =
 export interface FaultLog {
   /** Set once the fault has struck. */
   struck: boolean;
-  /** `name: message` of each aborted transaction's error, and of each `transaction()` that threw. */
-  errors: string[];
+  /**
+   * What the connections went through, in order: each transaction's abort and its error, each
+   * `transaction()` that threw, each `close` event, each open that failed.
+   */
+  seen: string[];
   /** Connections opened through this factory. */
   connections: number;
 }
@@ -36,8 +39,8 @@ export type Moment = { page: number } | { transaction: number };
 export interface FaultyIndexedDB {
   factory: IDBFactory;
   log: FaultLog;
-  /** Strikes `fault` (or runs the test's own, given the connection) at `moment`. */
-  arm(fault: ConnectionFault | ((db: IDBDatabase) => void), moment: Moment): void;
+  /** Strikes `fault` (or runs the test's own, given the connection and its running transaction) at `moment`. */
+  arm(fault: ConnectionFault | ((db: IDBDatabase, tx: IDBTransaction) => void), moment: Moment): void;
 }
 
 /** WebKit's words for it (Safari on iOS, in production reports and its source). */
@@ -50,12 +53,13 @@ const isPage = (stores: string | string[], mode?: IDBTransactionMode) =>
   mode === 'readwrite' && [stores].flat().includes('balances') && [stores].flat().includes('events');
 
 export function faultyIndexedDB(real: IDBFactory = indexedDB): FaultyIndexedDB {
-  const log: FaultLog = { struck: false, errors: [], connections: 0 };
+  const log: FaultLog = { struck: false, seen: [], connections: 0 };
   let armed: { strike: Strike; moment: Moment } | undefined;
   const counted = { pages: 0, transactions: 0 };
 
   function instrument(db: IDBDatabase) {
     log.connections++;
+    db.addEventListener('close', () => log.seen.push('close event'));
     const running = new Set<IDBTransaction>();
     const transaction = db.transaction.bind(db);
     db.transaction = ((stores: string | string[], mode?: IDBTransactionMode, options?: IDBTransactionOptions) => {
@@ -63,7 +67,7 @@ export function faultyIndexedDB(real: IDBFactory = indexedDB): FaultyIndexedDB {
       try {
         tx = transaction(stores, mode, options);
       } catch (error) {
-        log.errors.push(`transaction(): ${describe(error)}`);
+        log.seen.push(`transaction(): ${describe(error)}`);
         throw error;
       }
       running.add(tx);
@@ -71,7 +75,7 @@ export function faultyIndexedDB(real: IDBFactory = indexedDB): FaultyIndexedDB {
       tx.addEventListener('complete', done);
       tx.addEventListener('abort', () => {
         done();
-        log.errors.push(`abort: ${describe(tx.error)}`);
+        log.seen.push(`abort: ${describe(tx.error)}`);
       });
       const page = isPage(stores, mode);
       if (page) counted.pages++;
@@ -113,6 +117,7 @@ export function faultyIndexedDB(real: IDBFactory = indexedDB): FaultyIndexedDB {
         const request = real.open(name, version);
         // Registered before the client's own handler, so the client only ever sees the instrumented connection.
         request.addEventListener('success', () => instrument(request.result));
+        request.addEventListener('error', () => log.seen.push(`open: ${describe(request.error)}`));
         return request;
       },
       deleteDatabase: (name: string) => real.deleteDatabase(name),
@@ -122,7 +127,7 @@ export function faultyIndexedDB(real: IDBFactory = indexedDB): FaultyIndexedDB {
     log,
     arm(fault, moment) {
       Object.assign(counted, { pages: 0, transactions: 0 });
-      armed = { strike: typeof fault === 'function' ? fault : strikes[fault], moment };
+      armed = { strike: typeof fault === 'function' ? (db, _running, tx) => fault(db, tx) : strikes[fault], moment };
     },
   };
 }
