@@ -74,7 +74,8 @@ export class InvalidArgumentError extends GetUpdatesError {
  * - `versionchange`: another tab runs a newer version of this library and upgraded the
  *   database; this page must reload to use it;
  * - `quota`: the browser refused to store more;
- * - `failed`: a transaction failed for another reason (nothing of it persisted);
+ * - `failed`: a transaction failed for another reason (nothing of it persisted), or an open was
+ *   aborted (Chromium, when the player clears site data with the game open): trying again may work;
  * - `locked`: another process (or another `nodeIndexedDB` factory) owns the save directory that
  *   the message names (xsolla-getupdates/node).
  */

@@ -179,6 +179,9 @@ function openWithSchema(factory: IDBFactory, name: string, onClosed: () => void)
       // xsolla-getupdates/node refuses a save directory that another process owns, with its own copy of StorageError.
       if (errorName(cause) === 'StorageError' && (cause as StorageError).reason === 'locked')
         throw new StorageError((cause as StorageError).message, { cause, reason: 'locked' });
+      // Aborted, not refused: Chromium aborts an open that meets its force-close of the origin's
+      // connections (the player cleared site data with the game open). The next try opens anew.
+      if (errorName(cause) === 'AbortError') throw new StorageError(`opening IndexedDB database "${name}" was aborted`, { cause });
       throw new StorageError(`could not open IndexedDB database "${name}"`, { cause, reason: 'unavailable' });
     },
   );

@@ -1,6 +1,6 @@
 /** The demo served by Vite, with the emulator mounted on the same origin. */
 import { resolve } from 'node:path';
-import { createServer } from 'vite';
+import { createServer, type Plugin } from 'vite';
 
 export interface DemoHarness {
   origin: string;
@@ -9,13 +9,15 @@ export interface DemoHarness {
   close(): Promise<void>;
 }
 
-export async function startDemo(): Promise<DemoHarness> {
+/** `plugins` join the demo's own (one with `enforce: 'pre'` sees each request before the emulator does). */
+export async function startDemo(plugins: Plugin[] = []): Promise<DemoHarness> {
   const server = await createServer({
     configFile: resolve('vite.config.ts'),
     configLoader: 'runner',
     mode: 'development',
     logLevel: 'error',
     server: { port: 0, strictPort: false },
+    plugins,
   });
   await server.listen();
   const origin = server.resolvedUrls!.local[0]!.replace(/\/$/, '');

@@ -1,0 +1,156 @@
+/**
+ * The whole browser dies mid-drain, in Chromium and in Firefox (which commits IndexedDB its own
+ * way): SIGKILL to the browser's process group the moment an ack reaches the emulator, at a
+ * seeded random page of the drain, with nothing flushed or closed; then a relaunch on the same
+ * profile. After a few of those and a last drain, the ledger holds every purchase once and every
+ * event is acked. An event acked before its grant was on disk would be missing: the server never
+ * sends it again. (chaos.ts crashes a renderer alone. WebKitGTK is left out: WebKitWebDriver
+ * starts every session on a fresh profile, so there is nothing to relaunch on.)
+ *
+ * BROWSER_KILL_SEED=<seed> replays a run's purchases and kill moments (each run prints its seed).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, firefox, type BrowserContext } from 'playwright-core';
+import type { Plugin } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { playwrightLaunchOptions, type PlaywrightEngine } from '../setup/launch';
+import { browserGroups, killGroups, untilGone } from '../support/browser-process';
+import { seeded } from '../support/seeded-random';
+import { startDemo, type DemoHarness, type EmulatorState } from './harness';
+
+const KILLS = 3;
+/** Half of them sent as two events: about 60 events a round, two pages of the emulator's 50. */
+const PURCHASES_PER_ROUND = 40;
+/** Consumables (a restore never touches them), several to a purchase: each page writes many balances. */
+const SKUS = ['gold', 'health_potion', ...Array.from({ length: 10 }, (_, i) => `rune_${i + 1}`)];
+/**
+ * A page of events takes this much longer than an ack (a listing is the heavier request), so
+ * each page's acks leave as soon as the drain lets them, not queued behind the last page's.
+ */
+const PAGE_LATENCY_MS = 150;
+
+/** What the line watcher reports: each page of events answered, each ack as it arrives. */
+const line = {
+  acked: new Set<number>(),
+  onPage: undefined as (() => void) | undefined,
+  /** An ack of an event that no ack had named before. */
+  onFirstAck: undefined as (() => void) | undefined,
+};
+
+/** Sees the Events API's traffic on the demo's origin before the emulator answers it. */
+const lineWatcher: Plugin = {
+  name: 'browser-kill-line-watcher',
+  enforce: 'pre',
+  configureServer(server) {
+    server.middlewares.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {
+      const ack = request.method === 'POST' && /^\/events\/(\d+)\/processed/.exec(request.url ?? '');
+      if (ack) {
+        const eventId = Number(ack[1]);
+        const first = !line.acked.has(eventId);
+        line.acked.add(eventId); // the emulator records it, whatever becomes of the browser
+        if (first) line.onFirstAck?.();
+        return next();
+      }
+      if (request.method !== 'GET' || !request.url?.startsWith('/events')) return next();
+      response.once('finish', () => line.onPage?.());
+      setTimeout(next, PAGE_LATENCY_MS);
+    });
+  },
+};
+
+let demo: DemoHarness;
+beforeAll(async () => {
+  demo = await startDemo([lineWatcher]);
+});
+afterAll(() => demo?.close());
+
+interface DemoWindow {
+  xsollaDemo: { client: import('../../src').GetUpdatesClient };
+}
+
+const launch = (engine: PlaywrightEngine, profile: string): Promise<BrowserContext> =>
+  (engine === 'chromium' ? chromium : firefox).launchPersistentContext(profile, { ...playwrightLaunchOptions(engine), headless: true });
+
+/** Resolves with `promise`, or fails saying what did not happen after `ceilingMs`. */
+function within<T>(promise: Promise<T>, ceilingMs: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ceilingMs} ms`)), ceilingMs)),
+  );
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-drain: %s', (engine) => {
+  it(`SIGKILL of its process group as an ack arrives, ${KILLS} times, relaunched on the same profile: nothing lost, nothing doubled, every event acked`, async () => {
+    const seed = Number(process.env.BROWSER_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    console.log(`browser kill in ${engine}: seed ${seed}`);
+    const random = seeded(seed);
+    const profile = mkdtempSync(join(tmpdir(), `browser-kill-${engine}-`));
+    const userId = `killed-${engine}-${process.pid}`;
+    const game = `${demo.origin}/?user=${userId}&push=off`;
+    const paid: Record<string, number> = {};
+    const state = () => demo.admin<EmulatorState>(`state?userId=${userId}`);
+    const unacked = async () => (await state()).events.filter((event) => !event.processed).length;
+    const started = Date.now();
+    try {
+      for (let round = 1; round <= KILLS; round++) {
+        for (let i = 0; i < PURCHASES_PER_ROUND; i++) {
+          const items = SKUS.filter(() => random() < 0.4).map((sku) => ({ sku, quantity: 1 + Math.floor(random() * 100) }));
+          if (items.length === 0) items.push({ sku: 'gold', quantity: 100 });
+          await demo.admin('purchase', { userId, items, mode: random() < 0.5 ? 'combined' : 'separate' });
+          for (const { sku, quantity } of items) paid[sku] = (paid[sku] ?? 0) + quantity;
+        }
+        // The kill comes with the first ack of an event not acked before (a relaunched drain first
+        // sends again the acks it could not cross off) after the drain's k-th page.
+        const waiting = await unacked();
+        const k = 1 + Math.floor(random() * Math.ceil(waiting / 50));
+        const context = await launch(engine, profile);
+        const groups = browserGroups(profile);
+        expect(groups, 'the browser runs on its profile').not.toEqual([]);
+        const closed = new Promise((resolve) => context.once('close', resolve));
+        const killed = new Promise<void>((resolve) => {
+          let pages = 0;
+          line.onPage = () => void pages++;
+          line.onFirstAck = () => {
+            if (pages < k) return;
+            killGroups(groups);
+            line.onFirstAck = line.onPage = undefined;
+            resolve();
+          };
+        });
+        const page = context.pages()[0] ?? (await context.newPage());
+        void page.goto(game).catch(() => undefined); // the game drains as it loads; the kill ends the navigation too
+        await within(killed, 60_000, `seed ${seed}, round ${round}: kill after page ${k} of ${waiting} events`);
+        await closed;
+        await untilGone(groups);
+        console.log(`  round ${round}: killed at an ack after page ${k}; ${await unacked()} of ${waiting} events left unacked`);
+      }
+
+      const context = await launch(engine, profile);
+      try {
+        const page = context.pages()[0] ?? (await context.newPage());
+        await page.goto(game);
+        const drain = () => page.evaluate(() => (window as unknown as DemoWindow).xsollaDemo.client.pollNow().then(() => null, String));
+        await expect.poll(async () => (await drain(), unacked()), { timeout: 60_000 }).toBe(0);
+        const ledger = await page.evaluate(async () => {
+          const { client } = (window as unknown as DemoWindow).xsollaDemo;
+          return { balances: { ...(await client.inventory.balances()) }, orders: await client.inventory.orders() };
+        });
+        const { orders } = await state();
+        expect(ledger.balances, `seed ${seed}`).toEqual(paid);
+        expect(ledger.orders.map(({ orderId, status }) => [orderId, status]).sort(), `seed ${seed}`).toEqual(
+          orders.map(({ orderId }) => [orderId, 'granted']).sort(),
+        );
+      } finally {
+        await context.close();
+      }
+      console.log(`  ${engine}: ${KILLS} kills and a last drain in ${Date.now() - started} ms`);
+    } finally {
+      line.onFirstAck = line.onPage = undefined;
+      rmSync(profile, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
