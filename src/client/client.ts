@@ -5,7 +5,6 @@
  */
 import mitt from 'mitt';
 import { asGetUpdatesError, AuthError, InvalidArgumentError, StorageError, typed } from '../errors';
-import type { Inventory } from '../store/inventory';
 import { estimateStorage, persistStorage } from '../store/storage-manager';
 import { drain, type PollReport } from '../poll/drain';
 import { createPollLoop } from '../poll/loop';
@@ -23,6 +22,8 @@ import { bindToOnePlayer } from '../transport/player';
 import { createTokenSource, type TokenInput } from '../transport/token';
 import type { GetUpdatesClient, GetUpdatesClientOptions } from './api';
 import { createHandlerGuard, emissionsFor, type ClientEvents } from './events';
+import { createInventoryApi } from './inventory-api';
+import { INITIAL_LIFECYCLE, transition, type Effect, type LifecycleEvent } from './lifecycle';
 import { readOrderId, resolveOptions } from './options';
 import { createRestorer } from './restore';
 import { closedError, createSessionOpener } from './session';
@@ -43,15 +44,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   const tokens = bindToOnePlayer(playerTokens, options.userId, async (sub) => (await session.open()).recordPlayer(sub));
   const transport = createTransport({ baseUrl, projectId, tokens, http: options.http, retries });
   const storeApi = createStoreApi({ storeUrl, projectId, tokens, http: options.http, retries });
-  let closed = false;
-  let startedByGame = false;
-  let pausedForAuth = false;
-  // The token was refused since the last start(): a stop() does not make the next start() forget it.
-  let refusedSinceStart = false;
-  // Bumped by setToken(): a drain refused with an older token is tried once more with the new one.
-  let tokenVersion = 0;
-  // The failure behind the latest drain error: what a halted loop rejects pending watches with.
-  let lastFailure: unknown;
+  let life = INITIAL_LIFECYCLE;
   // When the latest drain succeeded, and when the loop drains next (clock ms): Get order need
   // not ask what a drain just answered or is about to.
   let lastDrainAt: number | undefined;
@@ -99,16 +92,13 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
       if (autoRestore) restorer.afterDrain(lifetime.signal);
       return report;
     } catch (error) {
-      if (!signal.aborted) {
-        lastFailure = error;
-        reportError('poll')(error);
-      }
+      if (!signal.aborted) failed(error);
       throw error;
     } finally {
       link.unlink();
     }
   });
-  const drainShared = (signal?: AbortSignal) => (closed ? Promise.reject(closedError()) : shared.run(signal));
+  const drainShared = (signal?: AbortSignal) => (life.phase === 'closed' ? Promise.reject(closedError()) : shared.run(signal));
 
   /** Runs `work` until the caller's signal aborts or the client closes; the link ends with the work. */
   async function untilClosed<T>(signal: AbortSignal | undefined, work: (stop: AbortSignal) => Promise<T>): Promise<T> {
@@ -130,12 +120,12 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
 
   const loop = createPollLoop({
     async drain(signal) {
-      const version = tokenVersion;
+      const version = life.tokenVersion;
       try {
         return await drainShared(signal);
       } catch (error) {
         // setToken() was called while this drain failed: its token has not been tried yet.
-        if (error instanceof AuthError && version !== tokenVersion) return drainShared(signal);
+        if (error instanceof AuthError && version !== life.tokenVersion) return drainShared(signal);
         throw error;
       }
     },
@@ -147,19 +137,10 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     clock,
     onStatus(status) {
       nextDrainAt = 'nextPollInMs' in status ? clock.now() + status.nextPollInMs : undefined;
-      pausedForAuth = status.status === 'paused' && status.reason === 'auth';
-      refusedSinceStart ||= pausedForAuth;
-      if (status.status === 'paused' && (status.reason === 'auth' || status.reason === 'storage')) {
-        startedByGame = false;
-        push.stop(); // with no usable token the socket would only keep asking for one
-        watches.haltAll(lastFailure);
-      }
+      dispatch({ type: 'status', status });
       emitter.emit('status', status);
     },
-    onError(error) {
-      lastFailure = error;
-      reportError('poll')(error);
-    },
+    onError: failed,
     onReturnWhileFollowing: () =>
       void session
         .open()
@@ -177,7 +158,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     userId: async () => (await session.open()).userId,
     tokens,
     clock,
-    wanted: () => !closed && loop.running,
+    wanted: () => life.phase !== 'closed' && loop.running,
     onStatus: reportStatus,
     onLost: () => loop.wake(),
     onError: reportError('poll'),
@@ -203,7 +184,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     session: () => session.open(),
     clock,
     cadence,
-    startedByGame: () => startedByGame,
+    startedByGame: () => life.phase === 'running',
     pushCovers: () => push.covers() || (orderPoll?.covers() ?? false),
     pollStatus: (orderId, signal) => orderPoll?.watch(orderId, signal),
     onChange(listener) {
@@ -213,39 +194,40 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     drain: () => drainShared(),
   });
 
-  /** Runs `read` on the open store; what it rejects with is always a GetUpdatesError. */
-  const withStore =
-    <A extends unknown[], R>(read: (store: Inventory, ...args: A) => Promise<R>) =>
-    (...args: A) =>
-      typed((async () => read((await session.open()).store, ...args))(), undefined, StorageError);
+  /** What each lifecycle effect does; lifecycle.ts says when. */
+  const perform: Record<Effect, () => void> = {
+    'retry-token': () => tokens.retry(), // the game says: try the token function again
+    run: () => void (loop.start(), push.start()),
+    stop: () => void (loop.stop(), push.stop()),
+    // With no usable token the socket would only keep asking for one.
+    halt: () => void (push.stop(), watches.haltAll(life.failure)),
+  };
 
-  function start() {
-    if (closed) return;
-    if (refusedSinceStart) tokens.retry(); // the game says: try the token function again
-    refusedSinceStart = false;
-    startedByGame = true;
-    loop.start();
-    push.start();
+  /** The one place the lifecycle changes. */
+  function dispatch(event: LifecycleEvent) {
+    const { state, effects } = transition(life, event);
+    life = state;
+    effects.forEach((effect) => perform[effect]());
+  }
+
+  function failed(error: unknown) {
+    dispatch({ type: 'failed', error });
+    reportError('poll')(error);
   }
 
   return {
     on: (type, handler) => emitter.on(type, guard(handler)),
     off: (type, handler) => emitter.off(type, handler && guard(handler)),
-    start,
+    start: () => dispatch({ type: 'start' }),
     setToken(token: TokenInput) {
       if (typeof token !== 'function' && (typeof token !== 'string' || token.length === 0)) {
         throw new InvalidArgumentError('setToken needs a non-empty string or a function that returns one');
       }
-      tokenVersion++;
       tokens.replace(token);
-      if (pausedForAuth) start();
+      dispatch({ type: 'token' });
     },
-    stop() {
-      pausedForAuth = false; // a stopped loop stays stopped, whatever token comes next
-      startedByGame = false;
-      loop.stop();
-      push.stop();
-    },
+    // A stopped loop stays stopped, whatever token comes next.
+    stop: () => dispatch({ type: 'stop' }),
     pollNow: ({ signal } = {}) => typed(raceAbort(drainShared(signal), signal), signal),
     watchOrder: (orderId, { signal } = {}) =>
       typed(
@@ -260,32 +242,11 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         }),
         signal,
       ),
-    inventory: {
-      balance: withStore((store, sku: string) => store.balance(sku)),
-      restored: withStore((store) => store.restored()),
-      balances: withStore((store) => store.balances()),
-      order: withStore((store, id: string | number) => store.order(id)),
-      orders: withStore((store) => store.orders()),
-      event: withStore((store, id: number) => store.event(id)),
-      consume: (sku: string, quantity: number) =>
-        typed(
-          (async () => {
-            if (typeof sku !== 'string' || sku.length === 0) throw new InvalidArgumentError('consume() needs a non-empty SKU string');
-            const { store, tabs } = await session.open();
-            const left = await store.consume(sku, quantity);
-            announce([['changed', { skus: [sku], source: 'consume' }]], tabs);
-            return left;
-          })(),
-          undefined,
-          StorageError,
-        ),
-    },
+    inventory: createInventoryApi(() => session.open(), announce),
     storage: () => typed(estimateStorage(globalThis.navigator?.storage, { clock }), undefined, StorageError),
     persistStorage: ({ signal } = {}) => typed(raceAbort(persistStorage(globalThis.navigator?.storage, { clock }), signal), signal),
     async close() {
-      closed = true;
-      loop.stop();
-      push.stop();
+      dispatch({ type: 'close' });
       lifetime.abort(closedError());
       await shared.settle();
       await session.close();
