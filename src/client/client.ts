@@ -1,18 +1,14 @@
 /**
  * The public facade: wires the transport, the session (ledger, tabs, election), the drain, the
- * loop, watches and the order-status hint behind one object. It decides nothing itself: each
- * of those says what it does in its own module.
+ * loop, watches, order statuses, purchases and the lifecycle behind one object. It decides
+ * nothing itself: each of those says what it does in its own module.
  */
-import mitt from 'mitt';
+import mitt, { type Handler } from 'mitt';
 import { asGetUpdatesError, AuthError, InvalidArgumentError, StorageError, typed } from '../errors';
 import { estimateStorage, persistStorage } from '../store/storage-manager';
-import { drain, type PollReport } from '../poll/drain';
 import { createPollLoop } from '../poll/loop';
-import { createSharedDrain } from '../poll/shared-drain';
-import { createPushHint } from '../push/hint';
-import { createOrderPoll } from '../push/order-poll';
-import { createStatusReporter } from '../push/statuses';
-import type { OrderStatusUpdate } from '../push/order-status';
+import { readCatalog } from '../purchase/catalog';
+import { createPurchases } from '../purchase/purchase';
 import { linkSignals, raceAbort } from '../schedule/delay';
 import { browserSignals } from '../schedule/signals';
 import type { TabChannel } from '../tabs/broadcast';
@@ -21,10 +17,12 @@ import { createStoreApi } from '../transport/store-api';
 import { bindToOnePlayer } from '../transport/player';
 import { createTokenSource, type TokenInput } from '../transport/token';
 import type { GetUpdatesClient, GetUpdatesClientOptions } from './api';
-import { createHandlerGuard, emissionsFor, type ClientEvents } from './events';
+import { createDrains } from './drains';
+import { createHandlerGuard, type ClientEvents } from './events';
 import { createInventoryApi } from './inventory-api';
 import { INITIAL_LIFECYCLE, transition, type Effect, type LifecycleEvent } from './lifecycle';
 import { readOrderId, resolveOptions } from './options';
+import { createOrderStatuses } from './order-statuses';
 import { createRestorer } from './restore';
 import { closedError, createSessionOpener } from './session';
 import { createWatches } from './watch';
@@ -39,15 +37,20 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   const reportError = (phase: ClientEvents['error']['phase']) => (error: unknown) =>
     emitter.emit('error', { error: asGetUpdatesError(error), phase });
   const guard = createHandlerGuard(reportError('handler'));
+  /** An internal subscription (unguarded); the returned function ends it. */
+  const listen =
+    <K extends keyof ClientEvents>(type: K) =>
+    (listener: Handler<ClientEvents[K]>) => {
+      emitter.on(type, listener);
+      return () => emitter.off(type, listener);
+    };
   const lifetime = new AbortController();
   const playerTokens = createTokenSource(options.token, { clock, timeoutMs: tokenTimeoutMs, signal: lifetime.signal });
   const tokens = bindToOnePlayer(playerTokens, options.userId, async (sub) => (await session.open()).recordPlayer(sub));
   const transport = createTransport({ baseUrl, projectId, tokens, http: options.http, retries });
   const storeApi = createStoreApi({ storeUrl, projectId, tokens, http: options.http, retries });
   let life = INITIAL_LIFECYCLE;
-  // When the latest drain succeeded, and when the loop drains next (clock ms): Get order need
-  // not ask what a drain just answered or is about to.
-  let lastDrainAt: number | undefined;
+  // When the loop drains next (clock ms): Get order need not ask what that drain will answer.
   let nextDrainAt: number | undefined;
 
   const session = createSessionOpener({
@@ -69,45 +72,27 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     tabs.share(emissions);
   }
 
-  const shared = createSharedDrain(async (abandoned) => {
-    const link = linkSignals(abandoned, lifetime.signal);
-    const { signal } = link;
-    try {
-      const { store, tabs, compactOnce } = await session.open();
-      const report = await drain(
-        {
-          transport,
-          inventory: store,
-          projectId,
-          now: () => clock.now(),
-          onApplied: (applied) => announce(emissionsFor(applied), tabs),
-          onUnreadable: (detail) => emitter.emit('ignored', { reason: 'unreadable-event', quarantined: false, detail }),
-          onAckError: reportError('ack'),
-        },
-        signal,
-      );
-      lastDrainAt = clock.now();
-      loop.drainedElsewhere(); // a no-op when the drain was the loop's own
-      await compactOnce().catch(reportError('poll'));
-      if (autoRestore) restorer.afterDrain(lifetime.signal);
-      return report;
-    } catch (error) {
-      if (!signal.aborted) failed(error);
-      throw error;
-    } finally {
-      link.unlink();
-    }
+  const drains = createDrains({
+    transport,
+    projectId,
+    clock,
+    lifetime: lifetime.signal,
+    session: () => session.open(),
+    announce,
+    onUnreadable: (detail) => emitter.emit('ignored', { reason: 'unreadable-event', quarantined: false, detail }),
+    reportError,
+    onDrained: () => loop.drainedElsewhere(), // a no-op when the drain was the loop's own
+    onFailed: failed,
+    afterDrain: () => autoRestore && restorer.afterDrain(lifetime.signal),
   });
-  const drainShared = (signal?: AbortSignal) => (life.phase === 'closed' ? Promise.reject(closedError()) : shared.run(signal));
 
-  /** Runs `work` until the caller's signal aborts or the client closes; the link ends with the work. */
-  async function untilClosed<T>(signal: AbortSignal | undefined, work: (stop: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` until the caller's signal aborts or the client closes (the link ends with the
+   * work); rejects with a GetUpdatesError or the caller's abort reason.
+   */
+  function untilClosed<T>(signal: AbortSignal | undefined, work: (stop: AbortSignal) => Promise<T>): Promise<T> {
     const stop = linkSignals(signal, lifetime.signal);
-    try {
-      return await work(stop.signal);
-    } finally {
-      stop.unlink();
-    }
+    return typed((async () => work(stop.signal))(), signal).finally(() => stop.unlink());
   }
 
   const restorer = createRestorer({
@@ -122,10 +107,10 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     async drain(signal) {
       const version = life.tokenVersion;
       try {
-        return await drainShared(signal);
+        return await drains.run(signal);
       } catch (error) {
         // setToken() was called while this drain failed: its token has not been tried yet.
-        if (error instanceof AuthError && version !== life.tokenVersion) return drainShared(signal);
+        if (error instanceof AuthError && version !== life.tokenVersion) return drains.run(signal);
         throw error;
       }
     },
@@ -148,36 +133,24 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         .catch(() => undefined),
   });
 
-  const reportStatus = createStatusReporter((status: OrderStatusUpdate) => {
-    emitter.emit('orderStatus', status);
-    if (status.status === 'paid' || status.status === 'done') watches.afterPaid(status.orderId);
-  });
-
-  const push = createPushHint(options.orderStatus, {
+  const { push, orderPoll } = createOrderStatuses({
+    socket: options.orderStatus,
     projectId,
     userId: async () => (await session.open()).userId,
     tokens,
+    storeApi,
     clock,
+    cadence,
+    loop,
     wanted: () => life.phase !== 'closed' && loop.running,
-    onStatus: reportStatus,
-    onLost: () => loop.wake(),
-    onError: reportError('poll'),
+    lastDrainAt: drains.lastDrainAt,
+    nextDrainAt: () => nextDrainAt,
+    onStatus(status) {
+      emitter.emit('orderStatus', status);
+      if (status.status === 'paid' || status.status === 'done') watches.afterPaid(status.orderId);
+    },
+    reportError,
   });
-
-  const orderPoll = getOrder
-    ? createOrderPoll({
-        getOrder: (orderId, signal) => storeApi.getOrder(orderId, signal),
-        clock,
-        intervalMs: cadence.watchIntervalMs,
-        backoff: cadence.errorBackoff,
-        socketCovers: () => push.covers(),
-        lastDrainAt: () => lastDrainAt,
-        nextDrainAt: () => nextDrainAt,
-        onUncovered: () => loop.wake(),
-        onStatus: reportStatus,
-        onError: reportError('order'),
-      })
-    : undefined;
 
   const watches = createWatches({
     loop,
@@ -185,13 +158,20 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     clock,
     cadence,
     startedByGame: () => life.phase === 'running',
-    pushCovers: () => push.covers() || (orderPoll?.covers() ?? false),
-    pollStatus: (orderId, signal) => orderPoll?.watch(orderId, signal),
-    onChange(listener) {
-      emitter.on('changed', listener);
-      return () => emitter.off('changed', listener);
-    },
-    drain: () => drainShared(),
+    pushCovers: () => push.covers() || orderPoll.covers(),
+    pollStatus: (orderId, signal, always) => (getOrder || always) && orderPoll.watch(orderId, signal),
+    onChange: listen('changed'),
+    drain: () => drains.run(),
+  });
+
+  const purchases = createPurchases({
+    storeApi,
+    storeUrl,
+    clock,
+    lifetime: lifetime.signal,
+    watch: (orderId, signal) => watches.watch(orderId, signal, true),
+    onOrderStatus: listen('orderStatus'),
+    onUndelivered: reportError('purchase'),
   });
 
   /** What each lifecycle effect does; lifecycle.ts says when. */
@@ -228,27 +208,22 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     },
     // A stopped loop stays stopped, whatever token comes next.
     stop: () => dispatch({ type: 'stop' }),
-    pollNow: ({ signal } = {}) => typed(raceAbort(drainShared(signal), signal), signal),
-    watchOrder: (orderId, { signal } = {}) =>
-      typed(
-        untilClosed(signal, (stop) => watches.watch(readOrderId(orderId), stop)),
-        signal,
-      ),
+    pollNow: ({ signal } = {}) => typed(raceAbort(drains.run(signal), signal), signal),
+    watchOrder: (orderId, { signal } = {}) => untilClosed(signal, (stop) => watches.watch(readOrderId(orderId), stop)),
     restorePurchases: ({ signal } = {}) =>
-      typed(
-        untilClosed(signal, async (stop) => {
-          await raceAbort(drainShared(stop), stop); // pending events land first: fewer units to absorb later
-          return restorer.restore(stop);
-        }),
-        signal,
-      ),
+      untilClosed(signal, async (stop) => {
+        await raceAbort(drains.run(stop), stop); // pending events land first: fewer units to absorb later
+        return restorer.restore(stop);
+      }),
+    purchase: purchases.purchase,
+    catalog: ({ signal } = {}) => untilClosed(signal, (stop) => readCatalog(storeApi, stop, reportError('catalog'))),
     inventory: createInventoryApi(() => session.open(), announce),
     storage: () => typed(estimateStorage(globalThis.navigator?.storage, { clock }), undefined, StorageError),
     persistStorage: ({ signal } = {}) => typed(raceAbort(persistStorage(globalThis.navigator?.storage, { clock }), signal), signal),
     async close() {
       dispatch({ type: 'close' });
       lifetime.abort(closedError());
-      await shared.settle();
+      await drains.settle();
       await session.close();
     },
   };
