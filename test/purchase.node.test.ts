@@ -56,6 +56,7 @@ describe('purchase() with the game’s own open()', () => {
       }),
     });
     await p.until(() => expect(eventIds.map(p.acksOf)).toEqual(eventIds.map(() => 1)));
+    await p.until(() => expect(p.clock.pending).toBe(0)); // the purchase left no timer behind, nor a loop the game did not start
     shop.view.close();
     await p.advance(60_000);
     expect(p.grantsOf(orderId)).toHaveLength(1);
@@ -181,6 +182,7 @@ describe('purchase() with the game’s own open()', () => {
     expect((error as Error).message).toContain('Item with sku = no_such_item not found');
     await expect(p.client.purchase('dragon_blade', { quantity: 0, open: payStation().open })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(p.client.purchase('', { open: payStation().open })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(p.client.purchase('dragon_blade', { open: 'popup' as never })).rejects.toBeInstanceOf(InvalidArgumentError);
     // In Node there is no window: a purchase needs an open().
     await expect(p.client.purchase('dragon_blade')).rejects.toThrow(/open\(url\)/);
     expect(p.created.map(({ sku }) => sku)).toEqual(['no_such_item']);

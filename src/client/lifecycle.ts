@@ -37,29 +37,29 @@ export type Effect = 'retry-token' | 'run' | 'stop' | 'halt';
 export const INITIAL_LIFECYCLE: Lifecycle = { phase: 'idle', refused: false, tokenVersion: 0 };
 
 export function transition(state: Lifecycle, event: LifecycleEvent): { state: Lifecycle; effects: Effect[] } {
+  const to = (next: Partial<Lifecycle>, ...effects: Effect[]) => ({ state: { ...state, ...next }, effects });
   if (state.phase === 'closed') return { state, effects: [] };
   switch (event.type) {
     case 'start':
-      return { state: { ...state, phase: 'running', refused: false }, effects: state.refused ? ['retry-token', 'run'] : ['run'] };
+      return state.refused ? to({ phase: 'running', refused: false }, 'retry-token', 'run') : to({ phase: 'running' }, 'run');
     case 'stop':
-      return { state: { ...state, phase: 'idle' }, effects: ['stop'] };
+      return to({ phase: 'idle' }, 'stop');
     case 'close':
-      return { state: { ...state, phase: 'closed' }, effects: ['stop'] };
+      return to({ phase: 'closed' }, 'stop');
     case 'token': {
-      const next = { ...state, tokenVersion: state.tokenVersion + 1 };
+      const next = to({ tokenVersion: state.tokenVersion + 1 });
       // A loop paused for auth resumes with the new token, as a start() would.
-      return next.phase === 'paused-auth' ? transition(next, { type: 'start' }) : { state: next, effects: [] };
+      return state.phase === 'paused-auth' ? transition(next.state, { type: 'start' }) : next;
     }
     case 'failed':
-      return { state: { ...state, failure: event.error }, effects: [] };
+      return to({ failure: event.error });
     case 'status': {
       const { status } = event;
       if (status.status === 'paused' && (status.reason === 'auth' || status.reason === 'storage')) {
-        const refused = state.refused || status.reason === 'auth';
-        return { state: { ...state, phase: `paused-${status.reason}`, refused }, effects: ['halt'] };
+        return to({ phase: `paused-${status.reason}`, refused: state.refused || status.reason === 'auth' }, 'halt');
       }
       // Any other status after a halt comes from a loop a watch restarted: the game's start() is still to come.
-      return { state: state.phase === 'running' ? state : { ...state, phase: 'idle' }, effects: [] };
+      return to({ phase: state.phase === 'running' ? 'running' : 'idle' });
     }
   }
 }

@@ -68,9 +68,10 @@ export function resolveOptions(options: GetUpdatesClientOptions): ResolvedOption
     throw new InvalidArgumentError('locks must be a LockManager or null');
   }
   optional(options.restore, 'restore', isObject, 'an object ({ storeUrl?, auto? })');
-  const storeUrlName = options.storeUrl === undefined ? 'restore.storeUrl' : 'storeUrl';
   optional(options.restore?.auto, 'restore.auto', (value) => typeof value === 'boolean', 'true or false');
   const retention = { ...DEFAULT_RETENTION, ...options.retention };
+  // The option the game gave names the mistake; `restore.storeUrl` is the older name of the same.
+  const storeUrlName = options.storeUrl === undefined ? 'restore.storeUrl' : 'storeUrl';
   const resolved: ResolvedOptions = {
     projectId: readProjectId(options.projectId),
     baseUrl: readApiUrl('baseUrl', options.baseUrl ?? DEFAULT_BASE_URL, DEFAULT_BASE_URL),

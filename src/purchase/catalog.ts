@@ -2,7 +2,8 @@
  * What the player can buy, with Xsolla's prices, so a shop never hard-codes them: the Store API's
  * sellable items list (virtual items, virtual currency packages and bundles on one route, 50 a
  * page), read from untrusted JSON. A row a shop cannot sell from (no SKU or type, a price or
- * content that cannot be read) is left out, and said so once per read (as restore skips a row).
+ * content that cannot be read) is left out, and its index said once per read (as restore skips
+ * a row).
  */
 import { ProtocolError } from '../errors';
 import { field, isValidSku } from '../events/fields';
@@ -28,64 +29,55 @@ export interface CatalogItem {
 }
 
 const DECIMAL = /^\d+(\.\d+)?$/;
-/** The reasons quoted in the one error of a read: enough to find the rows. */
-const QUOTED = 5;
 
-/** Every row the shop can use, in the catalog's order, each SKU once; `onSkipped` hears of the rest. */
+/** Every row the shop can use, in the catalog's order, each SKU once; `onSkipped` hears once of the rest. */
 export async function readCatalog(storeApi: StoreApi, signal: AbortSignal, onSkipped: (error: ProtocolError) => void) {
   const items: CatalogItem[] = [];
-  const skipped: string[] = [];
+  const skipped: number[] = [];
   const seen = new Set<string>();
   (await storeApi.catalogItems(signal)).forEach((row, index) => {
     const item = readItem(row);
-    if (typeof item === 'string') skipped.push(`row ${index} ${item}`);
+    if (!item) skipped.push(index);
     else if (!seen.has(item.sku)) {
       seen.add(item.sku);
       items.push(item);
     }
   });
   if (skipped.length > 0) {
-    const more = skipped.length > QUOTED ? ` and ${skipped.length - QUOTED} more` : '';
-    onSkipped(new ProtocolError(`the catalog has rows a shop cannot use, left out: ${skipped.slice(0, QUOTED).join('; ')}${more}`));
+    onSkipped(
+      new ProtocolError(`catalog rows left out (no SKU or type, or a price, virtual prices or content unread): ${skipped.join(', ')}`),
+    );
   }
   return items;
 }
 
-/** The row as a CatalogItem, or why it cannot be one. */
-function readItem(row: unknown): CatalogItem | string {
+/** The row as a CatalogItem, or undefined when a shop cannot sell from it. */
+function readItem(row: unknown): CatalogItem | undefined {
   const sku = field(row, 'sku');
   const type = field(row, 'type');
   const name = field(row, 'name');
-  const price = field(row, 'price');
-  if (!isValidSku(sku)) return 'has no SKU';
-  if (typeof type !== 'string' || type === '') return `("${sku}") has no type`;
-  const item: CatalogItem = {
+  const price = field(row, 'price') ?? undefined;
+  const amount = field(price, 'amount');
+  const currency = field(price, 'currency');
+  const virtualPrices = readLines(field(row, 'virtual_prices'), 'amount');
+  const content = readLines(field(row, 'content'), 'quantity');
+  const priced = price === undefined || (typeof amount === 'string' && DECIMAL.test(amount) && isValidSku(currency));
+  if (!isValidSku(sku) || !isValidSku(type) || !priced || !virtualPrices || !content) return undefined;
+  return {
     sku,
     name: typeof name === 'string' ? name : sku,
     type: field(row, 'bundle_type') === 'virtual_currency_package' ? 'virtual_currency_package' : type,
+    ...(price && { price: { amount: amount as string, currency: currency as string } }),
+    ...(virtualPrices.length > 0 && { virtualPrices: virtualPrices as CatalogItem['virtualPrices'] }),
+    ...(content.length > 0 && { content: content as CatalogItem['content'] }),
     canBeBought: field(row, 'can_be_bought') !== false,
   };
-  if (price !== undefined && price !== null) {
-    const amount = field(price, 'amount');
-    const currency = field(price, 'currency');
-    if (typeof amount !== 'string' || !DECIMAL.test(amount) || typeof currency !== 'string' || currency === '') {
-      return `("${sku}") has a price without a decimal amount and a currency`;
-    }
-    item.price = { amount, currency };
-  }
-  const virtualPrices = readLines(field(row, 'virtual_prices'), 'amount');
-  const content = readLines(field(row, 'content'), 'quantity');
-  if (virtualPrices === undefined || content === undefined) return `("${sku}") has virtual prices or content that cannot be read`;
-  if (virtualPrices.length > 0) item.virtualPrices = virtualPrices.map(([sku, amount]) => ({ sku, amount }));
-  if (content.length > 0) item.content = content.map(([sku, quantity]) => ({ sku, quantity }));
-  return item;
 }
 
-/** `[sku, count]` of each line of a list (none when absent), or undefined when one cannot be read. */
-function readLines(value: unknown, count: string): Array<[string, number]> | undefined {
+/** The lines of a list as `{sku, [count]}` (none when absent), or undefined when one cannot be read. */
+function readLines(value: unknown, count: string): Array<Record<string, unknown>> | undefined {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) return undefined;
-  const lines = value.map((line): [unknown, unknown] => [field(line, 'sku'), field(line, count)]);
-  const readable = lines.every(([sku, n]) => isValidSku(sku) && Number.isSafeInteger(n) && (n as number) >= 0);
-  return readable ? (lines as Array<[string, number]>) : undefined;
+  const lines = Array.isArray(value) ? value.map((line) => ({ sku: field(line, 'sku'), [count]: field(line, count) })) : [];
+  const readable = lines.every((line) => isValidSku(line.sku) && Number.isSafeInteger(line[count]) && (line[count] as number) >= 0);
+  return Array.isArray(value) && readable ? lines : undefined;
 }

@@ -13,15 +13,10 @@ export function payStationUrl(storeUrl: string, token: string, sandbox: boolean)
 }
 
 /** The `command` of a Pay Station message (`{"command": …, "data": …}`, as JSON text or as an object), if it is one. */
-export function readCommand(data: unknown): string | undefined {
-  let message = data;
-  if (typeof data === 'string') {
-    try {
-      message = JSON.parse(data);
-    } catch {
-      return undefined; // some other script's message
-    }
+export function readCommand(data: unknown): unknown {
+  try {
+    return field(typeof data === 'string' ? JSON.parse(data) : data, 'command');
+  } catch {
+    return undefined; // text that is not JSON: not Pay Station's
   }
-  const command = field(message, 'command');
-  return typeof command === 'string' ? command : undefined;
 }

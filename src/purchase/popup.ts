@@ -8,7 +8,7 @@
  * it was sent to Pay Station, before it posted anything, is therefore not taken for the buyer's
  * answer: the order's own status decides.
  */
-import { InvalidArgumentError, PopupBlockedError } from '../errors';
+import { PopupBlockedError } from '../errors';
 import type { Clock } from '../schedule/clock';
 import { readCommand } from './pay-station';
 
@@ -19,10 +19,11 @@ const SEVERED_MS = 3_000;
 
 /** A blank popup, opened now: call it before the first `await` of the player's click. */
 export function openPopup(): Window {
-  if (typeof globalThis.open !== 'function') throw new InvalidArgumentError('purchase() needs a browser window, or an open(url) option');
-  const popup = globalThis.open('', 'xsolla-paystation', 'popup,width=740,height=760');
+  const popup = globalThis.open?.('', 'xsolla-paystation', 'popup,width=740,height=760');
   if (!popup) {
-    throw new PopupBlockedError("the browser blocked Pay Station's popup: call purchase() from the player's click, before any await");
+    throw new PopupBlockedError(
+      "Pay Station's popup was blocked: call purchase() from the player's click, before any await (or pass open(url))",
+    );
   }
   return popup;
 }
@@ -42,9 +43,9 @@ export function showIn(popup: Window, url: string, clock: Clock, signal: AbortSi
       if (buyerDone) resolve();
     };
     function onMessage({ source, data }: MessageEvent) {
-      const command = source === popup ? readCommand(data) : undefined; // from Pay Station's window only
-      if (command === undefined) return;
-      heard = true;
+      if (source !== popup) return; // Pay Station's window only
+      const command = readCommand(data);
+      heard ||= typeof command === 'string';
       if (command === 'close' || command === 'widget-close') end(true);
     }
     const poll = () => {

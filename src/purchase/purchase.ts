@@ -18,7 +18,7 @@ import type { StoreApi } from '../transport/store-api';
 import { payStationUrl } from './pay-station';
 import { openPopup, showIn } from './popup';
 
-/** Once the buyer is done, or the order is paid: how long its event has to deliver it. */
+/** Once the buyer is done, or the order is paid: how long its event has to deliver it (the error event says 2 minutes). */
 export const DELIVERY_WAIT_MS = 2 * 60_000;
 /** With nothing that says the buyer is done (an `open()` without `closed`, a severed popup): how long the purchase waits. */
 export const BUYER_WAIT_MS = 15 * 60_000;
@@ -72,7 +72,6 @@ export interface PurchaseDeps {
   onUndelivered(error: GetUpdatesError): void;
 }
 
-const PAID: ReadonlySet<string> = new Set(['paid', 'done']);
 const never = new Promise<never>(() => {});
 
 export function createPurchases(deps: PurchaseDeps) {
@@ -84,11 +83,14 @@ export function createPurchases(deps: PurchaseDeps) {
     try {
       deps.lifetime.throwIfAborted();
       signal?.throwIfAborted();
-      if (!isValidSku(sku)) throw new InvalidArgumentError('purchase() needs a non-empty SKU string');
-      if (!isValidQuantity(quantity)) throw new InvalidArgumentError('quantity must be a whole number above 0');
+      if (!isValidSku(sku) || !isValidQuantity(quantity) || (open !== undefined && typeof open !== 'function')) {
+        throw new InvalidArgumentError(
+          'purchase(sku, { quantity, open }) needs a SKU, a whole quantity above 0 and, if given, an open function',
+        );
+      }
       if (current) {
         current.focus();
-        throw new PurchaseInProgressError('a purchase is open already (it was brought to the front): no second order was made');
+        throw new PurchaseInProgressError('a purchase is open already: no second order was made');
       }
       // Now, inside the player's click: no await has happened yet.
       const popup = open ? undefined : openPopup();
@@ -128,38 +130,34 @@ export function createPurchases(deps: PurchaseDeps) {
 
   async function outcome(orderId: string, buyerDone: Promise<unknown>, signal: AbortSignal): Promise<PurchaseOutcome> {
     const ended = (status: PurchaseStatus, order?: Order): PurchaseOutcome => (order ? { status, orderId, order } : { status, orderId });
+    /** What Get order's word settles: `new` once the buyer is done (closed), or `canceled`. */
+    const told = (status: string) => (status === 'new' ? ended('closed') : status === 'canceled' ? ended('canceled') : undefined);
     const settled = deps.watch(orderId, signal).then((order) => ended(order.status === 'granted' ? 'delivered' : 'canceled', order));
-    let paid!: (said: 'paid') => void;
-    let canceled!: (outcome: PurchaseOutcome) => void;
-    const paidSaid = new Promise<'paid'>((resolve) => (paid = resolve));
-    const canceledSaid = new Promise<PurchaseOutcome>((resolve) => (canceled = resolve));
+    let said!: (word: 'paid' | PurchaseOutcome) => void;
+    const statusSaid = new Promise<'paid' | PurchaseOutcome>((resolve) => (said = resolve));
     const off = deps.onOrderStatus((update) => {
       if (update.orderId !== orderId) return;
-      if (update.status === 'canceled') canceled(ended('canceled'));
-      else if (PAID.has(update.status)) paid('paid');
+      if (update.status === 'canceled') said(ended('canceled'));
+      else if (update.status === 'paid' || update.status === 'done') said('paid');
     });
     signal.addEventListener('abort', off, { once: true });
     const wait = (ms: number) => delay(ms, { signal, clock: deps.clock }).then(() => 'late' as const);
-    const first = await raceAbort(
-      Promise.race([settled, canceledSaid, paidSaid, buyerDone.then(() => 'done' as const), wait(BUYER_WAIT_MS)]),
-      signal,
-    );
+    const first = await raceAbort(Promise.race([settled, statusSaid, buyerDone.then(() => 'done' as const), wait(BUYER_WAIT_MS)]), signal);
     if (typeof first === 'object') return first;
-    if (first === 'done') {
-      const status = await orderStatus(orderId, signal);
-      if (status === 'new' || status === 'canceled') return ended(status === 'new' ? 'closed' : 'canceled');
-    }
+    const known = first === 'done' ? told(await orderStatus(orderId, signal)) : undefined;
+    if (known) return known;
     if (first !== 'late') {
-      const second = await raceAbort(Promise.race([settled, canceledSaid, wait(DELIVERY_WAIT_MS)]), signal);
+      // Paid, or the buyer is done: the ledger has the wait to deliver it (a refund meanwhile revokes it there).
+      const second = await raceAbort(Promise.race([settled, wait(DELIVERY_WAIT_MS)]), signal);
       if (second !== 'late') return second;
     }
     const status = await orderStatus(orderId, signal);
-    if (status === 'new' || status === 'canceled') return ended(status === 'new' ? 'closed' : 'canceled');
+    const last = told(status);
+    if (last) return last;
     deps.onUndelivered(
       new GetUpdatesError(
-        `order ${orderId} ${status === 'unknown' ? 'may be paid (Get order did not answer)' : 'is paid'}, but no event delivered it within ` +
-          `${DELIVERY_WAIT_MS / 60_000} minutes. Usually the project's Events API is not turned on: ask Xsolla to enable it, then ` +
-          'Publisher Account → the project → Settings → Integration settings → "Use API". Its event is applied when it comes.',
+        `order ${orderId} ${status === 'unknown' ? 'may be' : 'is'} paid but undelivered after 2 minutes: usually the project's ` +
+          'Events API is not turned on (Publisher Account → Settings → Integration settings → "Use API")',
       ),
     );
     return ended('pending');
