@@ -6,7 +6,7 @@
  * rest is real: the emulator, the client on a virtual clock, the Create order stub.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PopupBlockedError, PurchaseInProgressError } from '../src';
+import { AuthError, PopupBlockedError, PurchaseInProgressError } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { buyersOf, track } from './support/buyers';
 import { eventually } from './support/eventually';
@@ -158,6 +158,18 @@ describe('purchase() in a popup', () => {
     await expect(p.client.purchase('no_such_item')).rejects.toThrow(/Item with sku = no_such_item not found/);
     expect(page.popup.closed).toBe(true);
     expect(page.popup.sentTo).toEqual([]);
+  });
+
+  it('a token refused while Pay Station is shown rejects the purchase with AuthError, and leaves the buyer’s window open', async () => {
+    const page = fakePage();
+    const p = buyer();
+    const buying = track(p.client.purchase('dragon_blade'));
+    await eventually(() => expect(page.popup.sentTo).toHaveLength(1));
+    p.state.refuseToken = true;
+    await p.until(() => expect(buying.done).toBe(true), 60_000);
+    expect(buying.error).toBeInstanceOf(AuthError);
+    expect(page.popup.closed).toBe(false);
+    expect(page.listening()).toBe(0);
   });
 
   it('close() rejects the purchase and closes the popup', async () => {

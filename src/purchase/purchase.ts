@@ -113,15 +113,19 @@ export function createPurchases(deps: PurchaseDeps) {
     signal: AbortSignal | undefined,
   ): Promise<PurchaseOutcome> {
     const stop = linkSignals(signal, deps.lifetime);
+    let shown = false;
     try {
       const { orderId, token } = await deps.storeApi.createOrder(sku, sandbox ? { quantity, sandbox } : { quantity }, stop.signal);
       const url = payStationUrl(deps.storeUrl, token, sandbox);
+      shown = true;
       const buyerDone = popup
         ? showIn(popup, url, deps.clock, stop.signal)
         : raceAbort(Promise.resolve(open!(url, { orderId })), stop.signal).then((view) => view?.closed?.catch(() => undefined) ?? never);
       return await outcome(orderId, buyerDone, stop.signal);
     } catch (error) {
-      popup?.close();
+      // A blank popup goes, and so does Pay Station when the game gives up; after another failure
+      // (the token refused meanwhile, say) the buyer may be paying: that window is theirs.
+      if (!shown || stop.signal.aborted) popup?.close();
       throw error;
     } finally {
       stop.abort(); // ends the watch, the waits and the popup's listeners

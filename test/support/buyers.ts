@@ -31,14 +31,14 @@ export function buyersOf(current: () => Emulator) {
 /**
  * A player whose client runs on a virtual clock. Its Create order requests reach the stub; with
  * `eventsApiOff`, GetUpdates lists nothing (a project that never turned the Events API on),
- * while Get order still tells the truth.
+ * while Get order still tells the truth; with `refuseToken`, GetUpdates answers 401.
  */
 function buyer(emulator: Emulator, clients: GetUpdatesClient[], options: Partial<GetUpdatesClientOptions>) {
   const clock = new VirtualClock();
   const http = axios.create();
   const created: Array<{ sku: string; body: unknown; url: string; orderId?: string }> = [];
   const acks: string[] = [];
-  const state = { eventsApiOff: false, inflight: 0, total: 0 };
+  const state = { eventsApiOff: false, refuseToken: false, inflight: 0, total: 0 };
   http.interceptors.request.use((config) => {
     state.total++;
     state.inflight++;
@@ -56,7 +56,10 @@ function buyer(emulator: Emulator, clients: GetUpdatesClient[], options: Partial
         request.orderId = emulator.purchase({ userId, items: [{ sku, quantity }], pending: true }).orderId;
         answer(200, { order_id: Number(request.orderId), token: `ps-${request.orderId}` });
       }
-    } else if (state.eventsApiOff && config.method?.toUpperCase() === 'GET' && url.endsWith('/events')) answer(200, { events: [] });
+    } else if (config.method?.toUpperCase() === 'GET' && url.endsWith('/events')) {
+      if (state.eventsApiOff) answer(200, { events: [] });
+      if (state.refuseToken) answer(401, { error: { description: 'token expired' } });
+    }
     if (url.endsWith('/processed')) acks.push(url);
     return config;
   });
