@@ -162,11 +162,11 @@ describe('purchase() in a popup', () => {
 
   it('a token refused while Pay Station is shown rejects the purchase with AuthError, and leaves the buyer’s window open', async () => {
     const page = fakePage();
-    const p = buyer();
+    const p = buyer({ cadence: { intervalMs: 2_000 } }); // the loop's next drain comes soon
     const buying = track(p.client.purchase('dragon_blade'));
     await eventually(() => expect(page.popup.sentTo).toHaveLength(1));
     p.state.refuseToken = true;
-    await p.until(() => expect(buying.done).toBe(true), 60_000);
+    await p.until(() => expect(buying.done).toBe(true), 20_000);
     expect(buying.error).toBeInstanceOf(AuthError);
     expect(page.popup.closed).toBe(false);
     expect(page.listening()).toBe(0);
