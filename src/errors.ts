@@ -104,6 +104,16 @@ export class HandlerError extends GetUpdatesError {
   override name = 'HandlerError';
 }
 
+/** The browser blocked Pay Station's popup: `purchase()` must be called from the player's click, before any `await`. No order was created. */
+export class PopupBlockedError extends GetUpdatesError {
+  override name = 'PopupBlockedError';
+}
+
+/** `purchase()` while another is open: that one's window was brought to the front; no second order was created. */
+export class PurchaseInProgressError extends GetUpdatesError {
+  override name = 'PurchaseInProgressError';
+}
+
 const unexpected = (error: unknown) => `unexpected failure: ${error instanceof Error ? error.name : typeof error}`;
 
 /** A failure as an `error` event carries it: a GetUpdatesError as it is, anything else wrapped, the original as `cause`. */

@@ -29,7 +29,9 @@ export {
   InsufficientBalanceError,
   InvalidArgumentError,
   OrderNotFoundError,
+  PopupBlockedError,
   ProtocolError,
+  PurchaseInProgressError,
   StorageError,
   StorageFullError,
   type StorageFailure,
@@ -48,3 +50,5 @@ export { DEFAULT_STORE_URL } from './transport/store-api';
 export type { RestoreLine } from './ledger/restored';
 export type { RestoreSkipReason, SkippedItem } from './restore/plan';
 export type { TokenInput } from './transport/token';
+export type { PayStationView, PurchaseOptions, PurchaseOutcome, PurchaseStatus } from './purchase/purchase';
+export type { CatalogItem } from './purchase/catalog';

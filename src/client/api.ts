@@ -10,6 +10,8 @@ import type { OrderStatusOptions } from '../push/order-status';
 import type { CadenceOptions } from '../schedule/cadence';
 import type { Clock } from '../schedule/clock';
 import type { EnvironmentSignals } from '../schedule/signals';
+import type { CatalogItem } from '../purchase/catalog';
+import type { PurchaseOptions, PurchaseOutcome } from '../purchase/purchase';
 import type { InventoryApi } from '../store/inventory';
 import type { StorageReport } from '../store/storage-manager';
 import type { TokenInput } from '../transport/token';
@@ -22,6 +24,11 @@ export interface GetUpdatesClientOptions {
   token: TokenInput;
   /** Defaults to Xsolla's `https://getupdate.xsolla.com`; the emulator's URL in development. */
   baseUrl?: string;
+  /**
+   * Xsolla's Store API (purchase, catalog, restore, Get order): `https://store.xsolla.com/api` by
+   * default, or `baseUrl` when that is not Xsolla's (the emulator serves both).
+   */
+  storeUrl?: string;
   /** Scopes the local database; defaults to the JWT's `sub`. */
   userId?: string;
   /** Your own axios instance (adapters, interceptors). */
@@ -51,8 +58,7 @@ export interface GetUpdatesClientOptions {
   orderStatus?: boolean | OrderStatusOptions;
   /**
    * Restore non-consumables from Xsolla's Player Inventory (see `restorePurchases`). `storeUrl`:
-   * the Store API, `https://store.xsolla.com/api` by default, or `baseUrl` when that is not
-   * Xsolla's (the emulator serves both);
+   * the same as the top-level `storeUrl` (which wins when both are given);
    * `auto`: restore once per session, after the first successful drain. Setting it also lets a
    * watched order be short-polled with Get order while the order-status socket is off or quiet.
    */
@@ -98,6 +104,19 @@ export interface GetUpdatesClient {
    * item type) changes nothing, emits `error` (phase `restore`) and rejects.
    */
   restorePurchases(options?: { signal?: AbortSignal }): Promise<RestoreReport>;
+  /**
+   * Sells `sku` to the player (README, "Selling"): creates the order with the player's token,
+   * shows Pay Station (a popup opened now, so call it from the player's click before any
+   * `await`; or `open(url)`), and resolves once the order is `delivered` (granted through the
+   * Events API), `closed` (the buyer left Pay Station unpaid), `canceled`, or `pending` (paid,
+   * not delivered within the wait). Rejects with `PopupBlockedError` when the browser blocks
+   * the popup (no order is made), `PurchaseInProgressError` while another purchase is open,
+   * `HttpError` when Xsolla refuses the order (its message says why), the caller's abort reason
+   * (the popup is closed), or on `close()`.
+   */
+  purchase(sku: string, options?: PurchaseOptions): Promise<PurchaseOutcome>;
+  /** What the player can buy, with Xsolla's prices (every page of the sellable items list). */
+  catalog(options?: { signal?: AbortSignal }): Promise<CatalogItem[]>;
   readonly inventory: InventoryApi;
   /**
    * Whether the browser promised to keep this origin's storage, and how full it is: what the

@@ -1,19 +1,14 @@
 /**
  * The public facade: wires the transport, the session (ledger, tabs, election), the drain, the
- * loop, watches and the order-status hint behind one object. It decides nothing itself: each
- * of those says what it does in its own module.
+ * loop, watches, order statuses, purchases and the lifecycle behind one object. It decides
+ * nothing itself: each of those says what it does in its own module.
  */
-import mitt from 'mitt';
+import mitt, { type Handler } from 'mitt';
 import { asGetUpdatesError, AuthError, InvalidArgumentError, StorageError, typed } from '../errors';
-import type { Inventory } from '../store/inventory';
 import { estimateStorage, persistStorage } from '../store/storage-manager';
-import { drain, type PollReport } from '../poll/drain';
 import { createPollLoop } from '../poll/loop';
-import { createSharedDrain } from '../poll/shared-drain';
-import { createPushHint } from '../push/hint';
-import { createOrderPoll } from '../push/order-poll';
-import { createStatusReporter } from '../push/statuses';
-import type { OrderStatusUpdate } from '../push/order-status';
+import { readCatalog } from '../purchase/catalog';
+import { createPurchases } from '../purchase/purchase';
 import { linkSignals, raceAbort } from '../schedule/delay';
 import { browserSignals } from '../schedule/signals';
 import type { TabChannel } from '../tabs/broadcast';
@@ -22,8 +17,12 @@ import { createStoreApi } from '../transport/store-api';
 import { bindToOnePlayer } from '../transport/player';
 import { createTokenSource, type TokenInput } from '../transport/token';
 import type { GetUpdatesClient, GetUpdatesClientOptions } from './api';
-import { createHandlerGuard, emissionsFor, type ClientEvents } from './events';
+import { createDrains } from './drains';
+import { createHandlerGuard, type ClientEvents } from './events';
+import { createInventoryApi } from './inventory-api';
+import { INITIAL_LIFECYCLE, transition, type Effect, type LifecycleEvent } from './lifecycle';
 import { readOrderId, resolveOptions } from './options';
+import { createOrderStatuses } from './order-statuses';
 import { createRestorer } from './restore';
 import { closedError, createSessionOpener } from './session';
 import { createWatches } from './watch';
@@ -38,23 +37,20 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
   const reportError = (phase: ClientEvents['error']['phase']) => (error: unknown) =>
     emitter.emit('error', { error: asGetUpdatesError(error), phase });
   const guard = createHandlerGuard(reportError('handler'));
+  /** An internal subscription (unguarded); the returned function ends it. */
+  const listen =
+    <K extends keyof ClientEvents>(type: K) =>
+    (listener: Handler<ClientEvents[K]>) => {
+      emitter.on(type, listener);
+      return () => emitter.off(type, listener);
+    };
   const lifetime = new AbortController();
   const playerTokens = createTokenSource(options.token, { clock, timeoutMs: tokenTimeoutMs, signal: lifetime.signal });
   const tokens = bindToOnePlayer(playerTokens, options.userId, async (sub) => (await session.open()).recordPlayer(sub));
   const transport = createTransport({ baseUrl, projectId, tokens, http: options.http, retries });
   const storeApi = createStoreApi({ storeUrl, projectId, tokens, http: options.http, retries });
-  let closed = false;
-  let startedByGame = false;
-  let pausedForAuth = false;
-  // The token was refused since the last start(): a stop() does not make the next start() forget it.
-  let refusedSinceStart = false;
-  // Bumped by setToken(): a drain refused with an older token is tried once more with the new one.
-  let tokenVersion = 0;
-  // The failure behind the latest drain error: what a halted loop rejects pending watches with.
-  let lastFailure: unknown;
-  // When the latest drain succeeded, and when the loop drains next (clock ms): Get order need
-  // not ask what a drain just answered or is about to.
-  let lastDrainAt: number | undefined;
+  let life = INITIAL_LIFECYCLE;
+  // When the loop drains next (clock ms): Get order need not ask what that drain will answer.
   let nextDrainAt: number | undefined;
 
   const session = createSessionOpener({
@@ -76,48 +72,27 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     tabs.share(emissions);
   }
 
-  const shared = createSharedDrain(async (abandoned) => {
-    const link = linkSignals(abandoned, lifetime.signal);
-    const { signal } = link;
-    try {
-      const { store, tabs, compactOnce } = await session.open();
-      const report = await drain(
-        {
-          transport,
-          inventory: store,
-          projectId,
-          now: () => clock.now(),
-          onApplied: (applied) => announce(emissionsFor(applied), tabs),
-          onUnreadable: (detail) => emitter.emit('ignored', { reason: 'unreadable-event', quarantined: false, detail }),
-          onAckError: reportError('ack'),
-        },
-        signal,
-      );
-      lastDrainAt = clock.now();
-      loop.drainedElsewhere(); // a no-op when the drain was the loop's own
-      await compactOnce().catch(reportError('poll'));
-      if (autoRestore) restorer.afterDrain(lifetime.signal);
-      return report;
-    } catch (error) {
-      if (!signal.aborted) {
-        lastFailure = error;
-        reportError('poll')(error);
-      }
-      throw error;
-    } finally {
-      link.unlink();
-    }
+  const drains = createDrains({
+    transport,
+    projectId,
+    clock,
+    lifetime: lifetime.signal,
+    session: () => session.open(),
+    announce,
+    onUnreadable: (detail) => emitter.emit('ignored', { reason: 'unreadable-event', quarantined: false, detail }),
+    reportError,
+    onDrained: () => loop.drainedElsewhere(), // a no-op when the drain was the loop's own
+    onFailed: failed,
+    afterDrain: () => autoRestore && restorer.afterDrain(lifetime.signal),
   });
-  const drainShared = (signal?: AbortSignal) => (closed ? Promise.reject(closedError()) : shared.run(signal));
 
-  /** Runs `work` until the caller's signal aborts or the client closes; the link ends with the work. */
-  async function untilClosed<T>(signal: AbortSignal | undefined, work: (stop: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` until the caller's signal aborts or the client closes (the link ends with the
+   * work); rejects with a GetUpdatesError or the caller's abort reason.
+   */
+  function untilClosed<T>(signal: AbortSignal | undefined, work: (stop: AbortSignal) => Promise<T>): Promise<T> {
     const stop = linkSignals(signal, lifetime.signal);
-    try {
-      return await work(stop.signal);
-    } finally {
-      stop.unlink();
-    }
+    return typed((async () => work(stop.signal))(), signal).finally(() => stop.unlink());
   }
 
   const restorer = createRestorer({
@@ -130,12 +105,12 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
 
   const loop = createPollLoop({
     async drain(signal) {
-      const version = tokenVersion;
+      const version = life.tokenVersion;
       try {
-        return await drainShared(signal);
+        return await drains.run(signal);
       } catch (error) {
         // setToken() was called while this drain failed: its token has not been tried yet.
-        if (error instanceof AuthError && version !== tokenVersion) return drainShared(signal);
+        if (error instanceof AuthError && version !== life.tokenVersion) return drains.run(signal);
         throw error;
       }
     },
@@ -147,19 +122,10 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     clock,
     onStatus(status) {
       nextDrainAt = 'nextPollInMs' in status ? clock.now() + status.nextPollInMs : undefined;
-      pausedForAuth = status.status === 'paused' && status.reason === 'auth';
-      refusedSinceStart ||= pausedForAuth;
-      if (status.status === 'paused' && (status.reason === 'auth' || status.reason === 'storage')) {
-        startedByGame = false;
-        push.stop(); // with no usable token the socket would only keep asking for one
-        watches.haltAll(lastFailure);
-      }
+      dispatch({ type: 'status', status });
       emitter.emit('status', status);
     },
-    onError(error) {
-      lastFailure = error;
-      reportError('poll')(error);
-    },
+    onError: failed,
     onReturnWhileFollowing: () =>
       void session
         .open()
@@ -167,127 +133,97 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
         .catch(() => undefined),
   });
 
-  const reportStatus = createStatusReporter((status: OrderStatusUpdate) => {
-    emitter.emit('orderStatus', status);
-    if (status.status === 'paid' || status.status === 'done') watches.afterPaid(status.orderId);
-  });
-
-  const push = createPushHint(options.orderStatus, {
+  const { push, orderPoll } = createOrderStatuses({
+    socket: options.orderStatus,
     projectId,
     userId: async () => (await session.open()).userId,
     tokens,
+    storeApi,
     clock,
-    wanted: () => !closed && loop.running,
-    onStatus: reportStatus,
-    onLost: () => loop.wake(),
-    onError: reportError('poll'),
+    cadence,
+    loop,
+    wanted: () => life.phase !== 'closed' && loop.running,
+    lastDrainAt: drains.lastDrainAt,
+    nextDrainAt: () => nextDrainAt,
+    onStatus(status) {
+      emitter.emit('orderStatus', status);
+      if (status.status === 'paid' || status.status === 'done') watches.afterPaid(status.orderId);
+    },
+    reportError,
   });
-
-  const orderPoll = getOrder
-    ? createOrderPoll({
-        getOrder: (orderId, signal) => storeApi.getOrder(orderId, signal),
-        clock,
-        intervalMs: cadence.watchIntervalMs,
-        backoff: cadence.errorBackoff,
-        socketCovers: () => push.covers(),
-        lastDrainAt: () => lastDrainAt,
-        nextDrainAt: () => nextDrainAt,
-        onUncovered: () => loop.wake(),
-        onStatus: reportStatus,
-        onError: reportError('order'),
-      })
-    : undefined;
 
   const watches = createWatches({
     loop,
     session: () => session.open(),
     clock,
     cadence,
-    startedByGame: () => startedByGame,
-    pushCovers: () => push.covers() || (orderPoll?.covers() ?? false),
-    pollStatus: (orderId, signal) => orderPoll?.watch(orderId, signal),
-    onChange(listener) {
-      emitter.on('changed', listener);
-      return () => emitter.off('changed', listener);
-    },
-    drain: () => drainShared(),
+    startedByGame: () => life.phase === 'running',
+    pushCovers: () => push.covers() || orderPoll.covers(),
+    pollStatus: (orderId, signal, always) => (getOrder || always) && orderPoll.watch(orderId, signal),
+    onChange: listen('changed'),
+    drain: () => drains.run(),
   });
 
-  /** Runs `read` on the open store; what it rejects with is always a GetUpdatesError. */
-  const withStore =
-    <A extends unknown[], R>(read: (store: Inventory, ...args: A) => Promise<R>) =>
-    (...args: A) =>
-      typed((async () => read((await session.open()).store, ...args))(), undefined, StorageError);
+  const purchases = createPurchases({
+    storeApi,
+    storeUrl,
+    clock,
+    lifetime: lifetime.signal,
+    watch: (orderId, signal) => watches.watch(orderId, signal, true),
+    onOrderStatus: listen('orderStatus'),
+    onUndelivered: reportError('purchase'),
+  });
 
-  function start() {
-    if (closed) return;
-    if (refusedSinceStart) tokens.retry(); // the game says: try the token function again
-    refusedSinceStart = false;
-    startedByGame = true;
-    loop.start();
-    push.start();
+  /** What each lifecycle effect does; lifecycle.ts says when. */
+  const perform: Record<Effect, () => void> = {
+    'retry-token': () => tokens.retry(), // the game says: try the token function again
+    run: () => void (loop.start(), push.start()),
+    stop: () => void (loop.stop(), push.stop()),
+    // With no usable token the socket would only keep asking for one.
+    halt: () => void (push.stop(), watches.haltAll(life.failure)),
+  };
+
+  /** The one place the lifecycle changes. */
+  function dispatch(event: LifecycleEvent) {
+    const { state, effects } = transition(life, event);
+    life = state;
+    effects.forEach((effect) => perform[effect]());
+  }
+
+  function failed(error: unknown) {
+    dispatch({ type: 'failed', error });
+    reportError('poll')(error);
   }
 
   return {
     on: (type, handler) => emitter.on(type, guard(handler)),
     off: (type, handler) => emitter.off(type, handler && guard(handler)),
-    start,
+    start: () => dispatch({ type: 'start' }),
     setToken(token: TokenInput) {
       if (typeof token !== 'function' && (typeof token !== 'string' || token.length === 0)) {
         throw new InvalidArgumentError('setToken needs a non-empty string or a function that returns one');
       }
-      tokenVersion++;
       tokens.replace(token);
-      if (pausedForAuth) start();
+      dispatch({ type: 'token' });
     },
-    stop() {
-      pausedForAuth = false; // a stopped loop stays stopped, whatever token comes next
-      startedByGame = false;
-      loop.stop();
-      push.stop();
-    },
-    pollNow: ({ signal } = {}) => typed(raceAbort(drainShared(signal), signal), signal),
-    watchOrder: (orderId, { signal } = {}) =>
-      typed(
-        untilClosed(signal, (stop) => watches.watch(readOrderId(orderId), stop)),
-        signal,
-      ),
+    // A stopped loop stays stopped, whatever token comes next.
+    stop: () => dispatch({ type: 'stop' }),
+    pollNow: ({ signal } = {}) => typed(raceAbort(drains.run(signal), signal), signal),
+    watchOrder: (orderId, { signal } = {}) => untilClosed(signal, (stop) => watches.watch(readOrderId(orderId), stop)),
     restorePurchases: ({ signal } = {}) =>
-      typed(
-        untilClosed(signal, async (stop) => {
-          await raceAbort(drainShared(stop), stop); // pending events land first: fewer units to absorb later
-          return restorer.restore(stop);
-        }),
-        signal,
-      ),
-    inventory: {
-      balance: withStore((store, sku: string) => store.balance(sku)),
-      restored: withStore((store) => store.restored()),
-      balances: withStore((store) => store.balances()),
-      order: withStore((store, id: string | number) => store.order(id)),
-      orders: withStore((store) => store.orders()),
-      event: withStore((store, id: number) => store.event(id)),
-      consume: (sku: string, quantity: number) =>
-        typed(
-          (async () => {
-            if (typeof sku !== 'string' || sku.length === 0) throw new InvalidArgumentError('consume() needs a non-empty SKU string');
-            const { store, tabs } = await session.open();
-            const left = await store.consume(sku, quantity);
-            announce([['changed', { skus: [sku], source: 'consume' }]], tabs);
-            return left;
-          })(),
-          undefined,
-          StorageError,
-        ),
-    },
+      untilClosed(signal, async (stop) => {
+        await raceAbort(drains.run(stop), stop); // pending events land first: fewer units to absorb later
+        return restorer.restore(stop);
+      }),
+    purchase: purchases.purchase,
+    catalog: ({ signal } = {}) => untilClosed(signal, (stop) => readCatalog(storeApi, stop, reportError('catalog'))),
+    inventory: createInventoryApi(() => session.open(), announce),
     storage: () => typed(estimateStorage(globalThis.navigator?.storage, { clock }), undefined, StorageError),
     persistStorage: ({ signal } = {}) => typed(raceAbort(persistStorage(globalThis.navigator?.storage, { clock }), signal), signal),
     async close() {
-      closed = true;
-      loop.stop();
-      push.stop();
+      dispatch({ type: 'close' });
       lifetime.abort(closedError());
-      await shared.settle();
+      await drains.settle();
       await session.close();
     },
   };

@@ -86,9 +86,11 @@ export type ClientEvents = {
   /**
    * `handler`: one of the game's own event handlers threw (the library carried on; `error` is a
    * `HandlerError` whose `cause` is what it threw); `restore`: a restore failed (nothing of it was
-   * applied); `order`: Get order failed for a watched order. `error` is always a GetUpdatesError.
+   * applied); `order`: Get order failed for a watched order; `purchase`: a purchase ended
+   * `pending` (paid, yet no event delivered it: the message says why that usually happens);
+   * `catalog`: rows of the catalog were left out. `error` is always a GetUpdatesError.
    */
-  error: { error: GetUpdatesError; phase: 'poll' | 'ack' | 'handler' | 'restore' | 'order' };
+  error: { error: GetUpdatesError; phase: 'poll' | 'ack' | 'handler' | 'restore' | 'order' | 'purchase' | 'catalog' };
   status: StatusEvent;
   /** A watched order's status, from the order-status socket or from Get order (each status once). */
   orderStatus: OrderStatusUpdate;

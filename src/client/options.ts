@@ -22,14 +22,14 @@ export interface ResolvedOptions {
   retention: Retention;
   clock: Clock;
   tokenTimeoutMs: number;
-  /** The Store API (restore, Get order). */
+  /** The Store API (purchase, catalog, restore, Get order). */
   storeUrl: string;
   /** Restore once per session after the first successful drain. */
   autoRestore: boolean;
   /**
    * Whether watched orders may be short-polled with Get order: the game uses the Store API
    * (`restore`) or the order-status socket (whose fallback Get order is). A game that asked for
-   * neither never hears from store.xsolla.com.
+   * neither, and buys nothing through `purchase()`, never hears from store.xsolla.com.
    */
   getOrder: boolean;
 }
@@ -68,12 +68,17 @@ export function resolveOptions(options: GetUpdatesClientOptions): ResolvedOption
     throw new InvalidArgumentError('locks must be a LockManager or null');
   }
   optional(options.restore, 'restore', isObject, 'an object ({ storeUrl?, auto? })');
+  const storeUrlName = options.storeUrl === undefined ? 'restore.storeUrl' : 'storeUrl';
   optional(options.restore?.auto, 'restore.auto', (value) => typeof value === 'boolean', 'true or false');
   const retention = { ...DEFAULT_RETENTION, ...options.retention };
   const resolved: ResolvedOptions = {
     projectId: readProjectId(options.projectId),
     baseUrl: readApiUrl('baseUrl', options.baseUrl ?? DEFAULT_BASE_URL, DEFAULT_BASE_URL),
-    storeUrl: readApiUrl('restore.storeUrl', options.restore?.storeUrl ?? defaultStoreUrl(options.baseUrl), DEFAULT_STORE_URL),
+    storeUrl: readApiUrl(
+      storeUrlName,
+      options.storeUrl ?? options.restore?.storeUrl ?? defaultStoreUrl(options.baseUrl),
+      DEFAULT_STORE_URL,
+    ),
     autoRestore: options.restore?.auto ?? false,
     getOrder: options.restore !== undefined || Boolean(options.orderStatus),
     retries: options.retries ?? 3,

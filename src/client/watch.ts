@@ -29,8 +29,8 @@ export interface WatchDeps {
   startedByGame(): boolean;
   /** The order-status socket, or Get order polling, tells when watched orders are paid: no fast polling needed. */
   pushCovers(): boolean;
-  /** Asks for the order's statuses (Get order short polling) until `signal` aborts. */
-  pollStatus(orderId: string, signal: AbortSignal): void;
+  /** Asks for the order's statuses (Get order short polling) until `signal` aborts; `always`: whatever the options. */
+  pollStatus(orderId: string, signal: AbortSignal, always: boolean): void;
   /** Subscribes to committed balance changes (here or in another tab); returns the unsubscribe. */
   onChange(listener: () => void): () => void;
   /** A drain now, shared with any in flight. */
@@ -75,16 +75,17 @@ export function createWatches(deps: WatchDeps) {
       .catch(() => undefined); // reported through the error event by the drain
   }
 
-  async function watch(orderId: string, signal: AbortSignal): Promise<Order> {
+  /** Resolves with the order once the ledger settles it; `getOrder`: poll Get order whatever the options (a purchase). */
+  async function watch(orderId: string, signal: AbortSignal, getOrder = false): Promise<Order> {
     const stop = linkSignals(signal, halted.signal);
     try {
-      return await watchIn(await raceAbort(deps.session(), stop.signal), orderId, stop.signal);
+      return await watchIn(await raceAbort(deps.session(), stop.signal), orderId, stop.signal, getOrder);
     } finally {
       stop.unlink();
     }
   }
 
-  async function watchIn({ store, tabs }: Session, orderId: string, stop: AbortSignal): Promise<Order> {
+  async function watchIn({ store, tabs }: Session, orderId: string, stop: AbortSignal, getOrder: boolean): Promise<Order> {
     const settled = async () => {
       const order = await raceAbort(store.order(orderId), stop);
       return order && SETTLED.has(order.status) ? order : undefined;
@@ -94,7 +95,7 @@ export function createWatches(deps: WatchDeps) {
     if (already) return already;
     const ended = new AbortController();
     watchers++;
-    deps.pollStatus(orderId, ended.signal);
+    deps.pollStatus(orderId, ended.signal, getOrder);
     loop.wake(); // a running loop switches to the watch cadence now
     try {
       for (;;) {

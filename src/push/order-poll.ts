@@ -136,7 +136,7 @@ export function createOrderPoll(deps: OrderPollDeps): OrderPoll {
 }
 
 /** The `status` of a Get order answer: `new`, `paid`, `done`, `canceled` (or another word Xsolla adds). */
-function readStatus(body: unknown): string {
+export function readStatus(body: unknown): string {
   const status = field(body, 'status');
   if (typeof status !== 'string' || status.length === 0 || status.length > 64) {
     throw new ProtocolError('Get order answered without a status');

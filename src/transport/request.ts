@@ -24,6 +24,8 @@ export interface ApiOptions {
 
 export interface RequestOptions {
   params?: Record<string, unknown>;
+  /** A JSON body (Create order's). */
+  data?: unknown;
   signal?: AbortSignal;
   /** Non-2xx statuses that are answers, not failures (an ack's 404). */
   accept?: readonly number[];
@@ -59,7 +61,7 @@ export function createApi(options: ApiOptions): Api {
   async function send(
     method: 'GET' | 'POST',
     path: string,
-    { params, signal }: RequestOptions,
+    { params, data, signal }: RequestOptions,
     sent: string[],
   ): Promise<AxiosResponse<string>> {
     let token = await options.tokens.get(signal);
@@ -99,6 +101,7 @@ export function createApi(options: ApiOptions): Api {
           method,
           url: `${base}${path}`,
           params: { ...options.params, ...params },
+          data,
           headers: { Authorization: `Bearer ${bearer}` },
           signal: tooLarge.signal,
           timeout: TIMEOUT_MS,

@@ -6,12 +6,14 @@ import {
   AuthError,
   createGetUpdatesClient,
   manualSignals,
+  type CatalogItem,
   type ClientEvents,
   type GetUpdatesError,
   type GrantedEvent,
   type ManualSignals,
   type Order,
   type PollReport,
+  type PurchaseOutcome,
   type RestoreReport,
   type StatusEvent,
 } from '../../src';
@@ -74,9 +76,27 @@ const watched: Promise<Order> = client.watchOrder(1234);
 // @ts-expect-error an order id is a string or a number
 void client.watchOrder({ orderId: 1234 });
 
+// A purchase resolves with one of four outcomes; Pay Station may be shown by the game's own open().
+const bought: Promise<PurchaseOutcome> = client.purchase('dragon_blade', { quantity: 2, sandbox: true, signal: AbortSignal.timeout(1000) });
+void bought.then(({ status, orderId, order }) => [status === 'delivered' && order?.items, orderId.toUpperCase()]);
+void client.purchase('dragon_blade', { open: (url, { orderId }) => void location.assign(`${url}#${orderId}`) });
+void client.purchase('dragon_blade', { open: async () => ({ closed: new Promise<void>(() => {}) }) });
+// @ts-expect-error `refunded` is not an outcome: a refund before delivery is `canceled`
+void bought.then(({ status }) => status === 'refunded');
+// @ts-expect-error the quantity is a number
+void client.purchase('dragon_blade', { quantity: '2' });
+// @ts-expect-error a purchase needs a SKU
+void client.purchase();
+const shelf: Promise<CatalogItem[]> = client.catalog({ signal: AbortSignal.timeout(1000) });
+void shelf.then((items) => items.map(({ sku, name, price }) => [sku, name, price?.amount.padStart(6), price?.currency]));
+// @ts-expect-error the amount is Xsolla's decimal string, not a number
+void shelf.then((items) => items.map(({ price }) => price && price.amount.toFixed(2)));
+createGetUpdatesClient({ projectId: 308077, token: 't', storeUrl: 'https://store.xsolla.com/api' });
+client.on('error', ({ phase }) => phase === 'purchase' || phase === 'catalog');
+
 // Errors are classes with names; manualSignals has a named type.
 const refused: GetUpdatesError = new AuthError('refused');
 const signals: ManualSignals = manualSignals({ visible: false });
 signals.setVisible(true);
 
-export { left, phase, refused, report, restoring, watched, wrong };
+export { bought, left, phase, refused, report, restoring, shelf, watched, wrong };

@@ -1,0 +1,113 @@
+/**
+ * Buyers for purchase tests: players whose clients run on a virtual clock against a running
+ * emulator, with Create order answered by a stub of the Store API route that follows the
+ * contract (DESIGN.md §2d): it opens the order unpaid in the emulator, as Pay Station's order
+ * starts, and answers `{order_id, token}` (a SKU `no_such_item` is refused in Xsolla's error
+ * shape). Clients made here are closed after each test.
+ */
+import axios from 'axios';
+import { afterEach, expect } from 'vitest';
+import type { ClientEvents, GetUpdatesClient, GetUpdatesClientOptions } from '../../src';
+import type { Emulator } from '../../src/emulator';
+import { eventually } from './eventually';
+import { soloPlayer } from './solo-player';
+import { VirtualClock } from './virtual-clock';
+
+export type Buyer = ReturnType<ReturnType<typeof buyersOf>>;
+
+const realSleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** What the stub's Store API says of a SKU it does not sell, in Xsolla's error shape. */
+const NOT_FOUND = { statusCode: 404, errorCode: 4001, errorMessage: '[0401-4001]: Item with sku = no_such_item not found' };
+
+/** `buyer()` for the emulator `current()` returns; registers the clean-up for the test file. */
+export function buyersOf(current: () => Emulator) {
+  const clients: GetUpdatesClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+  });
+  return (options: Partial<GetUpdatesClientOptions> = {}) => buyer(current(), clients, options);
+}
+
+/**
+ * A player whose client runs on a virtual clock. Its Create order requests reach the stub; with
+ * `eventsApiOff`, GetUpdates lists nothing (a project that never turned the Events API on),
+ * while Get order still tells the truth.
+ */
+function buyer(emulator: Emulator, clients: GetUpdatesClient[], options: Partial<GetUpdatesClientOptions>) {
+  const clock = new VirtualClock();
+  const http = axios.create();
+  const created: Array<{ sku: string; body: unknown; url: string; orderId?: string }> = [];
+  const acks: string[] = [];
+  const state = { eventsApiOff: false, inflight: 0, total: 0 };
+  http.interceptors.request.use((config) => {
+    state.total++;
+    state.inflight++;
+    const url = String(config.url);
+    const answer = (status: number, body: unknown) =>
+      (config.adapter = async () => ({ status, statusText: '', headers: {}, config, data: JSON.stringify(body) }));
+    const createOrder = /\/v2\/project\/\d+\/payment\/item\/([^/]+)$/.exec(url);
+    if (createOrder && config.method?.toUpperCase() === 'POST') {
+      const sku = decodeURIComponent(createOrder[1]!);
+      const request: (typeof created)[number] = { sku, body: config.data, url };
+      created.push(request);
+      if (sku === 'no_such_item') answer(404, NOT_FOUND);
+      else {
+        const quantity = (config.data as { quantity: number }).quantity;
+        request.orderId = emulator.purchase({ userId, items: [{ sku, quantity }], pending: true }).orderId;
+        answer(200, { order_id: Number(request.orderId), token: `ps-${request.orderId}` });
+      }
+    } else if (state.eventsApiOff && config.method?.toUpperCase() === 'GET' && url.endsWith('/events')) answer(200, { events: [] });
+    if (url.endsWith('/processed')) acks.push(url);
+    return config;
+  });
+  http.interceptors.response.use(
+    (response) => (state.inflight--, response),
+    (error: unknown) => {
+      state.inflight--;
+      throw error;
+    },
+  );
+  const { userId, client } = soloPlayer(emulator, 'buyer', { http, clock, ...options });
+  clients.push(client);
+  const seen: Array<[keyof ClientEvents, unknown]> = [];
+  client.on('*' as never, ((type: keyof ClientEvents, payload: unknown) => seen.push([type, payload])) as never);
+  const emitted = <K extends keyof ClientEvents>(type: K) =>
+    seen.filter(([t]) => t === type).map(([, payload]) => payload as ClientEvents[K]);
+  // Settled when no request is in flight, a few real milliseconds in a row.
+  const settle = async () => {
+    await eventually(() => expect(state.total).toBeGreaterThan(0));
+    for (let calm = 0; calm < 3; calm = state.inflight === 0 ? calm + 1 : 0) await realSleep(1);
+  };
+  /** Moves the virtual clock on by `ms`, letting what each timer starts finish. */
+  const advance = (ms: number) => clock.runUntil(clock.now() + ms, settle);
+  /**
+   * Waits until `check` passes, moving the virtual clock on a second at a time (at most
+   * `withinMs`) between real waits: what a timer starts may take a while on a busy machine.
+   */
+  const until = (check: () => unknown, withinMs = 300_000) => {
+    const end = clock.now() + withinMs;
+    return eventually(async () => {
+      if (clock.now() < end) await advance(1_000);
+      await check();
+    });
+  };
+  /** Acks sent for each event id. */
+  const acksOf = (eventId: number) => acks.filter((url) => url.includes(`/events/${eventId}/processed`)).length;
+  const grantsOf = (orderId: string) => emitted('granted').filter((granted) => granted.orderId === orderId);
+  /** Waits until Pay Station shows the order and the watch of it has begun (a request after Create order). */
+  const shown = async (view: { url?: string }) => {
+    await eventually(() => expect(view.url).toBeDefined());
+    await eventually(() => expect(state.total).toBeGreaterThan(created.length));
+  };
+  return { userId, client, clock, created, state, emitted, advance, until, acksOf, grantsOf, shown };
+}
+
+/** A promise whose outcome the test can look at without waiting on it. */
+export function track<T>(promise: Promise<T>) {
+  const tracked = { promise, done: false, value: undefined as T | undefined, error: undefined as unknown };
+  promise.then(
+    (value) => Object.assign(tracked, { done: true, value }),
+    (error: unknown) => Object.assign(tracked, { done: true, error }),
+  );
+  return tracked;
+}
