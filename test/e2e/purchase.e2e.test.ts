@@ -4,6 +4,9 @@
  * Firefox; WebKitGTK is driven over classic WebDriver, which has no popup event to find Pay
  * Station's window by (its buy path is the same code, covered by the browser tests).
  */
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PurchaseOutcome } from '../../src';
 import { launchBrowser, type EngineBrowser, type LaunchOptions, type Profile, type Tab } from '../support/browsers';
@@ -71,6 +74,39 @@ describe.each(['chromium', 'firefox'] as const)('buying through Pay Station in %
     return payStation;
   }
 
+  /** Clicks a button that closes its own window (the driver may see the window go mid-click). */
+  const clickClosing = (tab: Tab, selector: string) =>
+    tab.click(selector).catch((error: unknown) => {
+      if (!/has been closed/.test(String(error))) throw error;
+    });
+
+  /** One picture of two windows: each one's screenshot, side by side in a blank page. */
+  async function sideBySide(left: Tab, right: Tab, path: string) {
+    const shots = await Promise.all(
+      [left, right].map(async (tab, index) => {
+        const file = join(tmpdir(), `xsolla-demo-${process.pid}-${index}.png`);
+        await tab.screenshot(file);
+        return `data:image/png;base64,${(await readFile(file)).toString('base64')}`;
+      }),
+    );
+    const profile = await (await (player ??= browser())).newProfile();
+    profiles.push(profile);
+    const canvas = await profile.open('about:blank');
+    await canvas.evaluate(async ([shop, payStation]) => {
+      document.body.style.cssText =
+        'margin:0;display:flex;gap:12px;align-items:flex-start;background:#1b1f2a;padding:12px;box-sizing:border-box;height:100vh';
+      const images = [shop!, payStation!].map((src, index) =>
+        Object.assign(document.createElement('img'), {
+          src,
+          style: `flex:${index === 0 ? 64 : 36};min-width:0;max-height:100%;object-fit:contain;object-position:top;box-shadow:0 4px 24px #0008`,
+        }),
+      );
+      document.body.append(...images);
+      await Promise.all(images.map((image) => image.decode()));
+    }, shots);
+    await canvas.screenshot(path);
+  }
+
   it('buy, Pay: the purchase is delivered and granted once, every event acked', async () => {
     const userId = newPlayer();
     const tab = await openGame(userId);
@@ -80,6 +116,8 @@ describe.each(['chromium', 'firefox'] as const)('buying through Pay Station in %
     await expect.poll(() => text(payStation, '#message')).toBe('Payment successful');
     await expectBalances(tab, { dragon_blade: 1 });
     await expect.poll(() => outcomes(tab)).toEqual([expect.stringMatching(/ delivered: Dragon Blade$/)]);
+    // The README's picture is Chromium's: the shop with Pay Station's popup beside it.
+    if (process.env.UPDATE_DEMO_SCREENSHOT && engine === 'chromium') await sideBySide(tab, payStation, 'demo/screenshot.png');
     expect(await logEntries(tab, 'granted')).toHaveLength(1);
     const { orders } = await emulatorState(userId);
     expect(orders).toHaveLength(1);
@@ -93,7 +131,8 @@ describe.each(['chromium', 'firefox'] as const)('buying through Pay Station in %
     const userId = newPlayer();
     const tab = await openGame(userId);
     const payStation = await checkout(tab, 'gold');
-    await payStation.close();
+    // The window goes away as when the buyer closes it (its pagehide runs: Firefox's driver closes windows without it).
+    await payStation.evaluate(() => setTimeout(() => window.close()));
     await expect.poll(() => outcomes(tab)).toEqual([expect.stringMatching(/ closed: 500 Gold$/)]);
     await untilDrained(tab);
     await expectBalances(tab, { gold: 0 });
@@ -105,7 +144,7 @@ describe.each(['chromium', 'firefox'] as const)('buying through Pay Station in %
     const userId = newPlayer();
     const tab = await openGame(userId);
     const payStation = await checkout(tab, 'starter_pack');
-    await payStation.click('#later');
+    await clickClosing(payStation, '#later');
     await expect.poll(() => outcomes(tab)).toEqual([expect.stringMatching(/ closed: Starter Pack$/)]);
     expect(await logEntries(tab, 'granted')).toEqual([]);
 
