@@ -1,4 +1,7 @@
-/** The demo game's shop: what each buy button asks the emulator to sell. */
+/**
+ * The demo game's shop: what each buy button sells. Prices are not here: the buttons show the
+ * catalog's (`client.catalog()`).
+ */
 import type { GrantLine } from '../src';
 
 export interface Product {
@@ -6,9 +9,11 @@ export interface Product {
   id: string;
   name: string;
   blurb: string;
-  price: string;
+  /** The store's SKU that `client.purchase()` orders. */
+  sku: string;
   /** A glyph from common system fonts (no emoji font is assumed). */
   icon: string;
+  /** What the admin back door (`?checkout=instant`) sells: the lines the store's order holds. */
   items: GrantLine[];
 }
 
@@ -17,7 +22,7 @@ export const PRODUCTS: Product[] = [
     id: 'health_potion',
     name: 'Health Potion',
     blurb: 'Restores 50 HP. Consumable.',
-    price: '$0.99',
+    sku: 'health_potion',
     icon: '⚗',
     items: [{ sku: 'health_potion', quantity: 1, type: 'virtual_good' }],
   },
@@ -25,7 +30,7 @@ export const PRODUCTS: Product[] = [
     id: 'dragon_blade',
     name: 'Dragon Blade',
     blurb: 'Legendary sword. Yours for good.',
-    price: '$4.99',
+    sku: 'dragon_blade',
     icon: '⚔',
     items: [{ sku: 'dragon_blade', quantity: 1, type: 'virtual_good' }],
   },
@@ -33,7 +38,7 @@ export const PRODUCTS: Product[] = [
     id: 'gold',
     name: '500 Gold',
     blurb: 'Virtual currency for the tavern.',
-    price: '$1.99',
+    sku: 'gold_500',
     icon: '◉',
     items: [{ sku: 'gold', quantity: 500, type: 'virtual_currency' }],
   },
@@ -41,7 +46,7 @@ export const PRODUCTS: Product[] = [
     id: 'starter_pack',
     name: 'Starter Pack',
     blurb: 'Bundle: 1,000 gold and 3 potions.',
-    price: '$7.99',
+    sku: 'starter_pack',
     icon: '✦',
     items: [
       { sku: 'starter_pack', quantity: 1, type: 'bundle' },

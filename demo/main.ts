@@ -1,14 +1,17 @@
 /**
  * The demo game's page. Everything it shows comes from the library: balances and orders from
- * `client.inventory`, the log from the client's events. Only the buy, refund and fault
- * controls talk to the emulator's admin endpoints, standing in for Pay Station and support.
+ * `client.inventory`, prices from `client.catalog()`, the log from the client's events. The buy
+ * buttons go through `client.purchase()`: Create order, then Pay Station in a popup (the
+ * emulator's page, or Xsolla's in live mode). Only the refund and fault controls, and the
+ * `?checkout=instant` back door, talk to the emulator's admin endpoints, standing in for support.
  *
  * URL options: `?user=<id>` (default demo-player), `?baseUrl=` (default: this page's origin,
  * where `npm run demo` mounts the emulator), `?projectId=` (default 308077), `?push=off` to poll
- * without the order-status WebSocket, and `#token=<JWT>` to use a real player token (then the
- * emulator's admin endpoints are not used).
+ * without the order-status WebSocket, `?checkout=instant` to buy through the emulator's admin
+ * back door (a paid order at once, no Pay Station: for tests and tools), and `#token=<JWT>` to
+ * use a real player token (then the emulator's admin endpoints are not used).
  */
-import { createGetUpdatesClient, type Order } from '../src';
+import { createGetUpdatesClient, type CatalogItem, type Order } from '../src';
 import { ITEM_NAMES, PRODUCTS, type Product } from './catalog';
 import { byId, el } from './dom';
 
@@ -19,6 +22,7 @@ const projectId = params.get('projectId') || '308077';
 const realToken = new URLSearchParams(location.hash.slice(1)).get('token');
 const emulated = !realToken;
 const push = params.get('push') !== 'off';
+const instant = emulated && params.get('checkout') === 'instant';
 
 async function admin<T>(path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${baseUrl}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
@@ -125,27 +129,64 @@ const refresh = () => Promise.all([renderBalances(), renderOrders()]).catch((err
 
 // --- shop ---------------------------------------------------------------------------------
 const modeSelect = byId<HTMLSelectElement>('mode');
+const buyButtons = PRODUCTS.map((product) => {
+  const button = el('button', { type: 'button', 'data-testid': `buy-${product.id}` }, 'Buy');
+  // No await before purchase(): Pay Station's popup must open inside the click.
+  button.addEventListener('click', () => void (instant ? buyInstantly(product, button) : buy(product)));
+  return button;
+});
 byId('products').replaceChildren(
-  ...PRODUCTS.map((product) => {
-    const button = el('button', { type: 'button', 'data-testid': `buy-${product.id}`, disabled: !emulated }, `Buy ${product.price}`);
-    button.addEventListener('click', () => void buy(product, button));
-    return el(
+  ...PRODUCTS.map((product, index) =>
+    el(
       'li',
       {},
       el('span', { class: 'icon', 'aria-hidden': 'true' }, product.icon),
       el('div', { class: 'product' }, el('strong', {}, product.name), el('span', {}, product.blurb)),
-      button,
-    );
-  }),
+      buyButtons[index]!,
+    ),
+  ),
 );
 
-// The socket may tell an order's statuses before the purchase request returns: those lines wait
-// for the purchase line, so the log reads in the order things happened.
+/** The catalog's real prices on the buy buttons; plain "Buy" until it answers. */
+async function showPrices() {
+  try {
+    const prices = new Map((await client.catalog()).map((item) => [item.sku, item.price]));
+    PRODUCTS.forEach((product, index) => {
+      const price = prices.get(product.sku);
+      if (price) buyButtons[index]!.textContent = `Buy ${formatPrice(price)}`;
+    });
+  } catch {
+    // logged by the error handler (phase catalog); the buttons still sell, without a price
+  }
+}
+const formatPrice = ({ amount, currency }: NonNullable<CatalogItem['price']>) => {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(Number(amount));
+  } catch {
+    return `${amount} ${currency}`; // a currency code Intl does not know
+  }
+};
+
+/** Create order, Pay Station in a popup, and how it ended: the outcome the game shows. */
+async function buy(product: Product) {
+  try {
+    const { status, orderId } = await client.purchase(product.sku);
+    log('purchase', `order #${orderId} ${status}: ${product.name}`);
+  } catch (error) {
+    log('error', describeError(error));
+  } finally {
+    void refresh();
+  }
+}
+
+// The socket may tell an order's statuses before the back door's request returns: those lines
+// wait for the purchase line, so the log reads in the order things happened.
 let purchasesInFlight = 0;
 const heldStatuses: Array<() => void> = [];
 const releaseHeldStatuses = () => purchasesInFlight === 0 && heldStatuses.splice(0).forEach((logStatus) => logStatus());
 
-async function buy(product: Product, button: HTMLButtonElement) {
+/** The admin back door (`?checkout=instant`): a paid order at once, in the selected webhook mode. */
+async function buyInstantly(product: Product, button: HTMLButtonElement) {
   button.disabled = true;
   purchasesInFlight++;
   try {
@@ -209,6 +250,23 @@ byId('restore').addEventListener('click', async () => {
     button.disabled = false;
   }
 });
+
+// The webhook mode is the emulator's: orders paid in Pay Station follow it too.
+modeSelect.addEventListener('change', async () => {
+  try {
+    const { mode } = await admin<{ mode: string }>('webhook-mode', { mode: modeSelect.value });
+    log('webhooks', `${mode} webhooks from now on`);
+  } catch (error) {
+    log('error', describeError(error));
+  }
+});
+async function showWebhookMode() {
+  try {
+    modeSelect.value = (await admin<{ mode: string }>('webhook-mode')).mode;
+  } catch (error) {
+    log('error', describeError(error));
+  }
+}
 
 // --- faults -------------------------------------------------------------------------------
 const faultInputs = [...document.querySelectorAll<HTMLInputElement>('input[data-fault]')];
@@ -281,10 +339,16 @@ client.on('changed', () => void refresh());
 // --- start --------------------------------------------------------------------------------
 byId('player').textContent = userId;
 byId('foot').textContent = `${emulated ? 'Emulator' : 'Xsolla'} at ${baseUrl} · project ${projectId}`;
-if (!emulated) {
-  byId('shop-hint').textContent = 'Live project: buy through your Pay Station; paid orders appear here as the client polls.';
+if (emulated) {
+  void showWebhookMode();
+  if (instant) byId('shop-hint').textContent = 'Instant checkout: the emulator records a paid order at once, no Pay Station.';
+} else {
+  byId('shop-hint').textContent =
+    "Live project: the buy buttons open your project's Pay Station; paid orders appear here as the client polls.";
   byId('faults-card').hidden = true;
+  modeSelect.closest('label')!.hidden = true; // the emulator's webhook mode
 }
+void showPrices();
 void refresh();
 client.start();
 // For the console and the e2e tests: the page's client, to inspect its ledger.

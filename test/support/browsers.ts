@@ -14,6 +14,8 @@ export interface Tab {
   evaluate<R, A = undefined>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R>;
   /** A real click, once the element is there and enabled. */
   click(selector: string): Promise<void>;
+  /** Two real clicks in a row, as a double click: the second lands while the first's work is under way. */
+  doubleClick(selector: string): Promise<void>;
   select(selector: string, value: string): Promise<void>;
   reload(): Promise<void>;
   url(): Promise<string>;
@@ -23,7 +25,17 @@ export interface Tab {
    * classic WebDriver cannot listen before a page loads, so in WebKit only those after the load.
    */
   errors(): Promise<string[]>;
+  /**
+   * The next window this tab's page opens (`window.open`: Pay Station's popup), oldest first,
+   * waiting for it when none is left. Playwright engines: classic WebDriver has no popup event.
+   */
+  popup?(): Promise<Tab>;
   close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /** The engine's popup blocker on, as a player's browser has it (Playwright turns it off). */
+  popupBlocking?: boolean;
 }
 
 export interface Profile {
@@ -44,12 +56,23 @@ export interface EngineBrowser {
 
 const VIEWPORT = { width: 1280, height: 900 };
 
-export function launchBrowser(engine: Engine): Promise<EngineBrowser> {
-  return engine === 'webkit' ? launchWebKit() : launchPlaywright(engine);
+export function launchBrowser(engine: Engine, options: LaunchOptions = {}): Promise<EngineBrowser> {
+  if (engine !== 'webkit') return launchPlaywright(engine, options);
+  if (options.popupBlocking) throw new Error('WebKitGTK is driven without popups: launch it without popupBlocking');
+  return launchWebKit();
 }
 
-async function launchPlaywright(engine: PlaywrightEngine): Promise<EngineBrowser> {
-  const browser = await (engine === 'chromium' ? chromium : firefox).launch(playwrightLaunchOptions(engine));
+/** Playwright's own switches that turn the popup blocker off, dropped. */
+const POPUP_BLOCKING = {
+  chromium: { ignoreDefaultArgs: ['--disable-popup-blocking'] },
+  firefox: { firefoxUserPrefs: { 'dom.disable_open_during_load': true } },
+};
+
+async function launchPlaywright(engine: PlaywrightEngine, { popupBlocking }: LaunchOptions): Promise<EngineBrowser> {
+  const browser = await (engine === 'chromium' ? chromium : firefox).launch({
+    ...playwrightLaunchOptions(engine),
+    ...(popupBlocking && POPUP_BLOCKING[engine]),
+  });
   const pages = new WeakMap<Tab, Page>();
   return {
     engine,
@@ -79,9 +102,24 @@ async function launchPlaywright(engine: PlaywrightEngine): Promise<EngineBrowser
 function playwrightTab(page: Page): Tab {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
+  const opened: Page[] = [];
+  const waiting: Array<(popup: Page) => void> = [];
+  page.on('popup', (popup) => {
+    const taker = waiting.shift();
+    if (taker) taker(popup);
+    else opened.push(popup);
+  });
   return {
     evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A) => page.evaluate(fn as (arg: unknown) => R | Promise<R>, arg),
     click: (selector) => page.locator(selector).click(),
+    // Two clicks of the mouse, not dblclick(): a popup the first one opens swallows the second of Playwright's pair.
+    doubleClick: async (selector) => {
+      const box = (await page.locator(selector).boundingBox())!;
+      const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+      await page.mouse.click(x, y);
+      await page.mouse.click(x, y);
+    },
+    popup: async () => playwrightTab(opened.shift() ?? (await new Promise<Page>((resolve) => waiting.push(resolve)))),
     select: async (selector, value) => void (await page.locator(selector).selectOption(value)),
     reload: async () => void (await page.reload()),
     url: async () => page.url(),
@@ -162,6 +200,7 @@ function webDriverTab(session: WebdriverIO.Browser, on: OnWindow, closed: () => 
   return {
     evaluate: (fn, arg) => on(() => execute(fn, arg)),
     click: (selector) => on(async () => (await element(selector)).click()),
+    doubleClick: (selector) => on(async () => (await element(selector)).doubleClick()),
     select: (selector, value) => on(async () => (await element(selector)).selectByAttribute('value', value)),
     reload: () =>
       on(async () => {
