@@ -27,7 +27,7 @@ main { max-width: 26rem; margin: 2rem auto; background: #fff; border-radius: 12p
 h1 { font-size: 1.2rem; margin: 0 0 1rem; } .badge { font-size: .75rem; background: #ffd166; border-radius: 4px; padding: .1rem .4rem; }
 table { width: 100%; border-collapse: collapse; } td { padding: .35rem 0; vertical-align: top; } td.price { text-align: right; white-space: nowrap; }
 ul { margin: .2rem 0 0; padding-left: 1.2rem; font-size: .85rem; color: #566; } tfoot td { border-top: 1px solid #ccd; font-weight: 600; }
-.actions { display: flex; gap: .5rem; margin-top: 1.2rem; } button { flex: 1; font: inherit; padding: .6rem; border-radius: 8px; border: 1px solid #99a; background: #fff; cursor: pointer; }
+[hidden] { display: none !important; } .actions { display: flex; gap: .5rem; margin-top: 1.2rem; } button { flex: 1; font: inherit; padding: .6rem; border-radius: 8px; border: 1px solid #99a; background: #fff; cursor: pointer; }
 button#pay, button#close { background: #ff005b; border-color: #ff005b; color: #fff; } button:disabled { opacity: .5; cursor: default; }
 #message { min-height: 1.4em; margin: 1rem 0 0; font-weight: 600; }`;
 
