@@ -1,20 +1,11 @@
 /** The client in each real engine against the emulator: CORS, axios's browser adapter, real IndexedDB. */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import axios from 'axios';
-import { createGetUpdatesClient, manualSignals, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
+import { createGetUpdatesClient, manualSignals, type GetUpdatesClientOptions } from '../src';
+import { admin, clientsClosedAfterEach, url } from './support/browser-emulator';
 import { eventually } from './support/eventually';
 
-const url = inject('emulatorUrl');
-const clients: GetUpdatesClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-});
-
-async function admin<T>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${url}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`${path}: ${response.status}`);
-  return response.json() as Promise<T>;
-}
+const clients = clientsClosedAfterEach();
 
 function tab(userId: string, options: Partial<GetUpdatesClientOptions> = {}) {
   const client = createGetUpdatesClient({

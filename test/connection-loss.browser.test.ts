@@ -7,26 +7,17 @@
  * test/e2e/clear-site-data.e2e.test.ts (CDP).
  */
 import axios from 'axios';
-import { afterEach, expect, inject, it } from 'vitest';
-import { createGetUpdatesClient, StorageError, type ClientEvents, type GetUpdatesClient, type PollReport } from '../src';
+import { expect, it } from 'vitest';
+import { createGetUpdatesClient, StorageError, type ClientEvents, type PollReport } from '../src';
+import { admin, clientsClosedAfterEach, url } from './support/browser-emulator';
 import { faultyIndexedDB, SERVER_LOST, type ConnectionFault, type FaultyIndexedDB } from './support/faulty-indexeddb';
 import { eventually } from './support/eventually';
 import { itRunsInTheRealEngine } from './support/real-engine';
 
 itRunsInTheRealEngine();
 
-const url = inject('emulatorUrl');
 const PROJECT_ID = 308077;
-const clients: GetUpdatesClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-});
-
-async function admin<T>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${url}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`${path}: ${response.status}`);
-  return response.json() as Promise<T>;
-}
+const clients = clientsClosedAfterEach();
 
 interface Purchase {
   orderId: string;
