@@ -3,13 +3,12 @@
  * full, too many open files, a virus scanner holding the file on Windows). The file system's
  * failures are injected into node:fs as the save files see it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createGetUpdatesClient, type GetUpdatesClient } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { nodeIndexedDB } from '../src/node';
+import { saveRoot } from './support/save-root';
 
 /** The node:fs call that fails while `fault.call` names it, with the error code `fault.code`. */
 const fault = vi.hoisted(() => ({ call: undefined as string | undefined, code: '' }));
@@ -30,15 +29,12 @@ vi.mock('node:fs', async (original) => {
   };
 });
 
-const root = mkdtempSync(join(tmpdir(), 'node-load-failure-'));
+const root = saveRoot('node-load-failure-');
 let emulator: Emulator;
 beforeAll(async () => {
   emulator = await startEmulator();
 });
-afterAll(async () => {
-  await emulator.close();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => emulator.close());
 afterEach(() => {
   fault.call = undefined;
 });

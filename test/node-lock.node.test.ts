@@ -3,8 +3,7 @@
  * app launched twice, a second factory in one process) must not load the save beside the first
  * and overwrite it; a copy that crashed must not keep the next run out.
  */
-import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisifyRequest } from 'idb-keyval';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,16 +12,14 @@ import { startEmulator, type Emulator } from '../src/emulator';
 import { nodeIndexedDB } from '../src/node';
 import { startGame, type GameProcessOptions } from './support/node-game';
 import { eventually } from './support/eventually';
+import { saveRoot } from './support/save-root';
 
-const root = mkdtempSync(join(tmpdir(), 'node-lock-'));
+const root = saveRoot('node-lock-');
 let emulator: Emulator;
 beforeAll(async () => {
   emulator = await startEmulator();
 });
-afterAll(async () => {
-  await emulator.close();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => emulator.close());
 let players = 0;
 
 /** A new player with a new save directory, and what a game process needs to run as them. */
