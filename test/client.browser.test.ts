@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import axios from 'axios';
 import { createGetUpdatesClient, manualSignals, type GetUpdatesClientOptions } from '../src';
-import { admin, clientsClosedAfterEach, url } from './support/browser-emulator';
+import { admin, url } from './support/browser-emulator';
+import { clientsClosedAfterEach } from './support/closed-after-each';
 import { eventually } from './support/eventually';
 
 const clients = clientsClosedAfterEach();

@@ -9,7 +9,8 @@
 import axios from 'axios';
 import { expect, it } from 'vitest';
 import { createGetUpdatesClient, StorageError, type ClientEvents, type PollReport } from '../src';
-import { admin, clientsClosedAfterEach, url } from './support/browser-emulator';
+import { admin, url } from './support/browser-emulator';
+import { clientsClosedAfterEach } from './support/closed-after-each';
 import { faultyIndexedDB, SERVER_LOST, type ConnectionFault, type FaultyIndexedDB } from './support/faulty-indexeddb';
 import { eventually } from './support/eventually';
 import { itRunsInTheRealEngine } from './support/real-engine';
