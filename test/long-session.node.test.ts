@@ -4,10 +4,10 @@
  * virtual clock against the real emulator; what must not grow is counted exactly: abort
  * listeners still attached to live signals, signals derived with `AbortSignal.any`, and timers.
  */
-import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { manualSignals, type ClientStatus } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
+import { countedHttp } from './support/counted-http';
 import { soloPlayer } from './support/solo-player';
 import { flush, VirtualClock } from './support/virtual-clock';
 
@@ -70,21 +70,11 @@ describe('a game left open for days', () => {
     try {
       const clock = new VirtualClock();
       const signals = manualSignals();
-      const http = axios.create();
-      let inflight = 0;
       let offline = false;
-      http.interceptors.request.use((config) => {
-        inflight++; // a failure here still passes through the response interceptor below
+      const { http, requests } = countedHttp((config) => {
         if (offline) throw Object.assign(new Error('offline'), { code: 'ERR_NETWORK' });
         return config;
       });
-      http.interceptors.response.use(
-        (response) => (inflight--, response),
-        (error: unknown) => {
-          inflight--;
-          throw error;
-        },
-      );
       const { userId, client } = soloPlayer(emulator, 'long-session', {
         http,
         clock,
@@ -99,7 +89,7 @@ describe('a game left open for days', () => {
         if (event.status === 'polling') drains.push(clock.now());
       });
       const settle = async () => {
-        for (let calm = 0; calm < 5; calm = inflight === 0 && IDLE.has(status) ? calm + 1 : 0) await flush();
+        for (let calm = 0; calm < 5; calm = requests.inflight === 0 && IDLE.has(status) ? calm + 1 : 0) await flush();
       };
       // What the game just did (a purchase, a signal) runs to its end before time moves on.
       const runUntil = async (ms: number) => {

@@ -2,61 +2,43 @@
  * Order status by short polling (Get order) while the order-status socket is off or down, on a
  * virtual clock against the real emulator: only the waiting is skipped.
  */
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { AuthError, OrderNotFoundError, type ClientEvents, type GetUpdatesClient, type GetUpdatesClientOptions } from '../src';
+import { AuthError, OrderNotFoundError, type GetUpdatesClientOptions } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
+import { clientsClosedAfterEach } from './support/closed-after-each';
+import { countedHttp } from './support/counted-http';
+import { recordEmitted } from './support/emitted';
 import { VirtualClock } from './support/virtual-clock';
 import { soloPlayer } from './support/solo-player';
-import { eventually } from './support/eventually';
 
 let emulator: Emulator;
-const clients: GetUpdatesClient[] = [];
 beforeAll(async () => {
   emulator = await startEmulator();
 });
 afterAll(() => emulator.close());
-afterEach(async () => {
-  emulator.setPushDown(false);
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-});
+afterEach(() => emulator.setPushDown(false));
+const clients = clientsClosedAfterEach();
 
-const realSleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const WATCH_MS = 800;
 
 /** A player whose client runs on a virtual clock and counts its requests by route. */
 function timedPlayer(options: Partial<GetUpdatesClientOptions> = {}) {
   const clock = new VirtualClock();
-  const http = axios.create();
-  const requests = { events: 0, order: 0, total: 0 };
-  let inflight = 0;
-  http.interceptors.request.use((config) => {
-    requests.total++;
+  const {
+    http,
+    requests: counted,
+    settle,
+  } = countedHttp((config) => {
     if (String(config.url).includes('/order/')) requests.order++;
     else if (config.method?.toUpperCase() === 'GET' && String(config.url).endsWith('/events')) requests.events++;
-    inflight++;
     return config;
   });
-  http.interceptors.response.use(
-    (response) => (inflight--, response),
-    (error: unknown) => {
-      inflight--;
-      throw error;
-    },
-  );
+  const requests = Object.assign(counted, { events: 0, order: 0 });
   const { userId, client } = soloPlayer(emulator, 'order-poll', { http, clock, restore: { storeUrl: emulator.url }, ...options });
   clients.push(client);
-  const seen: Array<[keyof ClientEvents, unknown]> = [];
-  client.on('*' as never, ((type: keyof ClientEvents, payload: unknown) => seen.push([type, payload])) as never);
-  const emitted = <K extends keyof ClientEvents>(type: K) =>
-    seen.filter(([t]) => t === type).map(([, payload]) => payload as ClientEvents[K]);
-  // Settled when no request is in flight, a few real milliseconds in a row; not before the first
-  // request, which waits for the save (the token is checked against its player).
-  const settle = async () => {
-    await eventually(() => expect(requests.total).toBeGreaterThan(0));
-    for (let calm = 0; calm < 3; calm = inflight === 0 ? calm + 1 : 0) await realSleep(1);
-  };
+  const emitted = recordEmitted(client);
   const advanceTo = (ms: number) => clock.runUntil(ms, settle);
   return { userId, client, clock, http, requests, emitted, settle, advanceTo };
 }

@@ -4,21 +4,20 @@
  * listing it read consistently: it reads again, or changes nothing.
  */
 import axios, { type InternalAxiosRequestConfig } from 'axios';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GetUpdatesError, type ClientEvents, type GetUpdatesClient } from '../src';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetUpdatesError } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { isConsistent } from '../src/restore/listing';
+import { clientsClosedAfterEach } from './support/closed-after-each';
+import { recordEmitted } from './support/emitted';
 import { soloPlayer } from './support/solo-player';
 
 let emulator: Emulator;
-const clients: GetUpdatesClient[] = [];
 beforeAll(async () => {
   emulator = await startEmulator();
 });
 afterAll(() => emulator.close());
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-});
+const clients = clientsClosedAfterEach();
 
 const relic = (i: number) => ({
   sku: `relic-${i}`,
@@ -48,10 +47,7 @@ function player() {
   });
   const { userId, client } = soloPlayer(emulator, 'restore-paging', { http, restore: { storeUrl: emulator.url }, retries: 0 });
   clients.push(client);
-  const seen: Array<[keyof ClientEvents, unknown]> = [];
-  client.on('*' as never, ((type: keyof ClientEvents, payload: unknown) => seen.push([type, payload])) as never);
-  const emitted = <K extends keyof ClientEvents>(type: K) =>
-    seen.filter(([t]) => t === type).map(([, payload]) => payload as ClientEvents[K]);
+  const emitted = recordEmitted(client);
   return {
     userId,
     client,

@@ -5,26 +5,24 @@
  * starts, and answers `{order_id, token}` (a SKU `no_such_item` is refused in Xsolla's error
  * shape). Clients made here are closed after each test.
  */
-import axios from 'axios';
-import { afterEach, expect } from 'vitest';
-import type { ClientEvents, GetUpdatesClient, GetUpdatesClientOptions } from '../../src';
+import { expect } from 'vitest';
+import type { GetUpdatesClient, GetUpdatesClientOptions } from '../../src';
 import type { Emulator } from '../../src/emulator';
+import { clientsClosedAfterEach } from './closed-after-each';
+import { countedHttp } from './counted-http';
+import { recordEmitted } from './emitted';
 import { eventually } from './eventually';
 import { soloPlayer } from './solo-player';
 import { VirtualClock } from './virtual-clock';
 
 export type Buyer = ReturnType<ReturnType<typeof buyersOf>>;
 
-const realSleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** What the stub's Store API says of a SKU it does not sell, in Xsolla's error shape. */
 const NOT_FOUND = { statusCode: 404, errorCode: 4001, errorMessage: '[0401-4001]: Item with sku = no_such_item not found' };
 
 /** `buyer()` for the emulator `current()` returns; registers the clean-up for the test file. */
 export function buyersOf(current: () => Emulator) {
-  const clients: GetUpdatesClient[] = [];
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
+  const clients = clientsClosedAfterEach();
   return (options: Partial<GetUpdatesClientOptions> = {}) => buyer(current(), clients, options);
 }
 
@@ -35,13 +33,9 @@ export function buyersOf(current: () => Emulator) {
  */
 function buyer(emulator: Emulator, clients: GetUpdatesClient[], options: Partial<GetUpdatesClientOptions>) {
   const clock = new VirtualClock();
-  const http = axios.create();
   const created: Array<{ sku: string; body: unknown; url: string; orderId?: string }> = [];
   const acks: string[] = [];
-  const state = { eventsApiOff: false, refuseToken: false, inflight: 0, total: 0 };
-  http.interceptors.request.use((config) => {
-    state.total++;
-    state.inflight++;
+  const { http, requests, settle } = countedHttp((config) => {
     const url = String(config.url);
     const answer = (status: number, body: unknown) =>
       (config.adapter = async () => ({ status, statusText: '', headers: {}, config, data: JSON.stringify(body) }));
@@ -63,24 +57,11 @@ function buyer(emulator: Emulator, clients: GetUpdatesClient[], options: Partial
     if (url.endsWith('/processed')) acks.push(url);
     return config;
   });
-  http.interceptors.response.use(
-    (response) => (state.inflight--, response),
-    (error: unknown) => {
-      state.inflight--;
-      throw error;
-    },
-  );
+  /** The request counts, and what the test may switch: GetUpdates off, the token refused. */
+  const state = Object.assign(requests, { eventsApiOff: false, refuseToken: false });
   const { userId, client } = soloPlayer(emulator, 'buyer', { http, clock, ...options });
   clients.push(client);
-  const seen: Array<[keyof ClientEvents, unknown]> = [];
-  client.on('*' as never, ((type: keyof ClientEvents, payload: unknown) => seen.push([type, payload])) as never);
-  const emitted = <K extends keyof ClientEvents>(type: K) =>
-    seen.filter(([t]) => t === type).map(([, payload]) => payload as ClientEvents[K]);
-  // Settled when no request is in flight, a few real milliseconds in a row.
-  const settle = async () => {
-    await eventually(() => expect(state.total).toBeGreaterThan(0));
-    for (let calm = 0; calm < 3; calm = state.inflight === 0 ? calm + 1 : 0) await realSleep(1);
-  };
+  const emitted = recordEmitted(client);
   /** Moves the virtual clock on by `ms`, letting what each timer starts finish. */
   const advance = (ms: number) => clock.runUntil(clock.now() + ms, settle);
   /**
