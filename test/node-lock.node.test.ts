@@ -44,6 +44,18 @@ function gameClient(player: GameProcessOptions, factory: IDBFactory = nodeIndexe
 
 const lockedError = (directory: string) => ({ name: 'StorageError', reason: 'locked', message: expect.stringContaining(directory) });
 
+/** Starts two copies of the game as `player` at once: one opens the save, the other is refused. */
+async function expectOneOfTwoCopiesGetsTheSave(player: GameProcessOptions) {
+  const games = [startGame(player), startGame(player)];
+  try {
+    const answers = await Promise.all(games.map((game) => game.send('balance')));
+    expect(answers).toContainEqual({ gold: 0 });
+    expect(answers).toContainEqual({ error: lockedError(player.directory) });
+  } finally {
+    for (const game of games) game.child.kill('SIGKILL');
+  }
+}
+
 describe('two processes on one save directory', { timeout: 60_000 }, () => {
   it('the app launched twice: the second is refused with StorageError locked, and the purchase the first acked survives', async () => {
     const player = newPlayer();
@@ -74,14 +86,7 @@ describe('two processes on one save directory', { timeout: 60_000 }, () => {
 
   it('two copies started at once: exactly one gets the save', async () => {
     const player = newPlayer();
-    const games = [startGame(player), startGame(player)];
-    try {
-      const answers = await Promise.all(games.map((game) => game.send('balance')));
-      expect(answers).toContainEqual({ gold: 0 });
-      expect(answers).toContainEqual({ error: lockedError(player.directory) });
-    } finally {
-      for (const game of games) game.child.kill('SIGKILL');
-    }
+    await expectOneOfTwoCopiesGetsTheSave(player);
   });
 
   it('a copy that quits frees the save for the next one', async () => {
@@ -115,14 +120,7 @@ describe('two processes on one save directory', { timeout: 60_000 }, () => {
     crashed.child.kill('SIGKILL');
     await crashed.exited;
 
-    const games = [startGame(player), startGame(player)];
-    try {
-      const answers = await Promise.all(games.map((game) => game.send('balance')));
-      expect(answers).toContainEqual({ gold: 0 });
-      expect(answers).toContainEqual({ error: lockedError(player.directory) });
-    } finally {
-      for (const game of games) game.child.kill('SIGKILL');
-    }
+    await expectOneOfTwoCopiesGetsTheSave(player);
   });
 });
 
