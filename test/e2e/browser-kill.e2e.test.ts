@@ -71,8 +71,16 @@ interface DemoWindow {
   xsollaDemo: { client: import('../../src').GetUpdatesClient };
 }
 
+/**
+ * Firefox relaunched after a crash may restore the killed session's tabs, which leaves the game's
+ * page behind a restored one, hidden (and a hidden game does not poll): no session restore here.
+ */
+const AFTER_A_CRASH = { 'browser.sessionstore.resume_from_crash': false, 'toolkit.startup.max_resumed_crashes': -1 };
+
 const launch = (engine: PlaywrightEngine, profile: string): Promise<BrowserContext> =>
-  (engine === 'chromium' ? chromium : firefox).launchPersistentContext(profile, { ...playwrightLaunchOptions(engine), headless: true });
+  engine === 'chromium'
+    ? chromium.launchPersistentContext(profile, { ...playwrightLaunchOptions(engine), headless: true })
+    : firefox.launchPersistentContext(profile, { ...playwrightLaunchOptions(engine), headless: true, firefoxUserPrefs: AFTER_A_CRASH });
 
 /** Resolves with `promise`, or fails saying what did not happen after `ceilingMs`. */
 function within<T>(promise: Promise<T>, ceilingMs: number, what: string): Promise<T> {
