@@ -4,7 +4,7 @@
  * nothing itself: each of those says what it does in its own module.
  */
 import mitt, { type Handler } from 'mitt';
-import { asGetUpdatesError, AuthError, InvalidArgumentError, StorageError, typed } from '../errors';
+import { asGetUpdatesError, AuthError, StorageError, typed } from '../errors';
 import { estimateStorage, persistStorage } from '../store/storage-manager';
 import { createPollLoop } from '../poll/loop';
 import { readCatalog } from '../purchase/catalog';
@@ -21,7 +21,7 @@ import { createDrains } from './drains';
 import { createHandlerGuard, type ClientEvents } from './events';
 import { createInventoryApi } from './inventory-api';
 import { INITIAL_LIFECYCLE, transition, type Effect, type LifecycleEvent } from './lifecycle';
-import { readOrderId, resolveOptions } from './options';
+import { checkToken, readOrderId, resolveOptions } from './options';
 import { createOrderStatuses } from './order-statuses';
 import { createRestorer } from './restore';
 import { closedError, createSessionOpener } from './session';
@@ -200,9 +200,7 @@ export function createGetUpdatesClient(options: GetUpdatesClientOptions): GetUpd
     off: (type, handler) => emitter.off(type, handler && guard(handler)),
     start: () => dispatch({ type: 'start' }),
     setToken(token: TokenInput) {
-      if (typeof token !== 'function' && (typeof token !== 'string' || token.length === 0)) {
-        throw new InvalidArgumentError('setToken needs a non-empty string or a function that returns one');
-      }
+      checkToken(token, 'setToken');
       tokens.replace(token);
       dispatch({ type: 'token' });
     },

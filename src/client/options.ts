@@ -120,10 +120,11 @@ export function readOrderId(value: unknown): string {
   return id;
 }
 
-function checkToken(token: unknown) {
+/** A token as `token` and `setToken()` take it: a non-empty string or a function (`name` says which). */
+export function checkToken(token: unknown, name = 'token') {
   if (typeof token === 'function') return;
   if (typeof token !== 'string' || token.length === 0) {
-    throw new InvalidArgumentError('token must be a non-empty string or a function that returns one');
+    throw new InvalidArgumentError(`${name} must be a non-empty string or a function that returns one`);
   }
 }
 

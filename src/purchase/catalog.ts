@@ -32,23 +32,18 @@ const DECIMAL = /^\d+(\.\d+)?$/;
 
 /** Every row the shop can use, in the catalog's order, each SKU once; `onSkipped` hears once of the rest. */
 export async function readCatalog(storeApi: StoreApi, signal: AbortSignal, onSkipped: (error: ProtocolError) => void) {
-  const items: CatalogItem[] = [];
+  const items = new Map<string, CatalogItem>();
   const skipped: number[] = [];
-  const seen = new Set<string>();
   (await storeApi.catalogItems(signal)).forEach((row, index) => {
     const item = readItem(row);
     if (!item) skipped.push(index);
-    else if (!seen.has(item.sku)) {
-      seen.add(item.sku);
-      items.push(item);
-    }
+    else if (!items.has(item.sku)) items.set(item.sku, item);
   });
-  if (skipped.length > 0) {
+  if (skipped.length > 0)
     onSkipped(
       new ProtocolError(`catalog rows left out (no SKU or type, or a price, virtual prices or content unread): ${skipped.join(', ')}`),
     );
-  }
-  return items;
+  return [...items.values()];
 }
 
 /** The row as a CatalogItem, or undefined when a shop cannot sell from it. */

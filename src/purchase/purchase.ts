@@ -13,7 +13,7 @@ import type { Order } from '../ledger/records';
 import { readStatus } from '../push/order-poll';
 import type { OrderStatusUpdate } from '../push/order-status';
 import type { Clock } from '../schedule/clock';
-import { delay, linkSignals, raceAbort } from '../schedule/delay';
+import { delay, linkSignals } from '../schedule/delay';
 import type { StoreApi } from '../transport/store-api';
 import { payStationUrl } from './pay-station';
 import { openPopup, showIn } from './popup';
@@ -78,15 +78,12 @@ export function createPurchases(deps: PurchaseDeps) {
   // The purchase under way, if any: another one brings its window to the front instead.
   let current: { focus(): void } | undefined;
 
-  function purchase(sku: string, options: PurchaseOptions = {}): Promise<PurchaseOutcome> {
-    const { quantity = 1, sandbox = false, signal, open } = options;
+  function purchase(sku: string, { quantity = 1, sandbox = false, signal, open }: PurchaseOptions = {}): Promise<PurchaseOutcome> {
     try {
       deps.lifetime.throwIfAborted();
       signal?.throwIfAborted();
       if (!isValidSku(sku) || !isValidQuantity(quantity) || (open !== undefined && typeof open !== 'function')) {
-        throw new InvalidArgumentError(
-          'purchase(sku, { quantity, open }) needs a SKU, a whole quantity above 0 and, if given, an open function',
-        );
+        throw new InvalidArgumentError('purchase() needs a SKU, a whole quantity above 0 and, if given, an open function');
       }
       if (current) {
         current.focus();
@@ -94,9 +91,28 @@ export function createPurchases(deps: PurchaseDeps) {
       }
       // Now, inside the player's click: no await has happened yet.
       const popup = open ? undefined : openPopup();
-      const mine = { focus: () => popup?.focus() };
-      current = mine;
-      return typed(run(sku, quantity, sandbox, popup, open, signal), signal).finally(() => {
+      const mine = (current = { focus: () => popup?.focus() });
+      const run = async () => {
+        const stop = linkSignals(signal, deps.lifetime);
+        let shown = false;
+        try {
+          const { orderId, token } = await deps.storeApi.createOrder(sku, sandbox ? { quantity, sandbox } : { quantity }, stop.signal);
+          const url = payStationUrl(deps.storeUrl, token, sandbox);
+          shown = true;
+          const buyerDone = popup
+            ? showIn(popup, url, deps.clock, stop.signal)
+            : Promise.resolve(open!(url, { orderId })).then((view) => view?.closed?.catch(() => undefined) ?? never);
+          return await outcome(orderId, buyerDone, stop.signal);
+        } catch (error) {
+          // A blank popup goes, and so does Pay Station when the game gives up; after another failure
+          // (the token refused meanwhile, say) the buyer may be paying: that window is theirs.
+          if (!shown || stop.signal.aborted) popup?.close();
+          throw error;
+        } finally {
+          stop.abort(); // ends the watch, the waits and the popup's listeners
+        }
+      };
+      return typed(run(), signal).finally(() => {
         if (current === mine) current = undefined;
       });
     } catch (error) {
@@ -104,36 +120,15 @@ export function createPurchases(deps: PurchaseDeps) {
     }
   }
 
-  async function run(
-    sku: string,
-    quantity: number,
-    sandbox: boolean,
-    popup: Window | undefined,
-    open: PurchaseOptions['open'],
-    signal: AbortSignal | undefined,
-  ): Promise<PurchaseOutcome> {
-    const stop = linkSignals(signal, deps.lifetime);
-    let shown = false;
-    try {
-      const { orderId, token } = await deps.storeApi.createOrder(sku, sandbox ? { quantity, sandbox } : { quantity }, stop.signal);
-      const url = payStationUrl(deps.storeUrl, token, sandbox);
-      shown = true;
-      const buyerDone = popup
-        ? showIn(popup, url, deps.clock, stop.signal)
-        : raceAbort(Promise.resolve(open!(url, { orderId })), stop.signal).then((view) => view?.closed?.catch(() => undefined) ?? never);
-      return await outcome(orderId, buyerDone, stop.signal);
-    } catch (error) {
-      // A blank popup goes, and so does Pay Station when the game gives up; after another failure
-      // (the token refused meanwhile, say) the buyer may be paying: that window is theirs.
-      if (!shown || stop.signal.aborted) popup?.close();
-      throw error;
-    } finally {
-      stop.abort(); // ends the watch, the waits and the popup's listeners
-    }
-  }
-
+  /** Every wait here rejects once `signal` aborts: the purchase gave up, or the client closed. */
   async function outcome(orderId: string, buyerDone: Promise<unknown>, signal: AbortSignal): Promise<PurchaseOutcome> {
-    const ended = (status: PurchaseStatus, order?: Order): PurchaseOutcome => (order ? { status, orderId, order } : { status, orderId });
+    const ended = (status: PurchaseStatus, order?: Order): PurchaseOutcome => ({ status, orderId, ...(order && { order }) });
+    /** What Get order says of the order now (`unknown` when it cannot tell). */
+    const asked = () =>
+      deps.storeApi
+        .getOrder(orderId, signal)
+        .then(readStatus)
+        .catch(() => (signal.throwIfAborted(), 'unknown'));
     /** What Get order's word settles: `new` once the buyer is done (closed), or `canceled`. */
     const told = (status: string) => (status === 'new' ? ended('closed') : status === 'canceled' ? ended('canceled') : undefined);
     const settled = deps.watch(orderId, signal).then((order) => ended(order.status === 'granted' ? 'delivered' : 'canceled', order));
@@ -146,16 +141,16 @@ export function createPurchases(deps: PurchaseDeps) {
     });
     signal.addEventListener('abort', off, { once: true });
     const wait = (ms: number) => delay(ms, { signal, clock: deps.clock }).then(() => 'late' as const);
-    const first = await raceAbort(Promise.race([settled, statusSaid, buyerDone.then(() => 'done' as const), wait(BUYER_WAIT_MS)]), signal);
+    const first = await Promise.race([settled, statusSaid, buyerDone.then(() => 'done' as const), wait(BUYER_WAIT_MS)]);
     if (typeof first === 'object') return first;
-    const known = first === 'done' ? told(await orderStatus(orderId, signal)) : undefined;
+    const known = first === 'done' ? told(await asked()) : undefined;
     if (known) return known;
     if (first !== 'late') {
       // Paid, or the buyer is done: the ledger has the wait to deliver it (a refund meanwhile revokes it there).
-      const second = await raceAbort(Promise.race([settled, wait(DELIVERY_WAIT_MS)]), signal);
+      const second = await Promise.race([settled, wait(DELIVERY_WAIT_MS)]);
       if (second !== 'late') return second;
     }
-    const status = await orderStatus(orderId, signal);
+    const status = await asked();
     const last = told(status);
     if (last) return last;
     deps.onUndelivered(
@@ -165,17 +160,6 @@ export function createPurchases(deps: PurchaseDeps) {
       ),
     );
     return ended('pending');
-  }
-
-  /** What Get order says of the order now; `unknown` when it cannot tell. */
-  function orderStatus(orderId: string, signal: AbortSignal): Promise<string> {
-    return deps.storeApi
-      .getOrder(orderId, signal)
-      .then(readStatus)
-      .catch(() => {
-        signal.throwIfAborted();
-        return 'unknown';
-      });
   }
 
   return { purchase };
