@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { build, defineConfig, type UserConfig } from 'vite';
+import { build, defineConfig, type Plugin, type UserConfig } from 'vite';
 import { getUpdatesEmulator } from './src/emulator/vite';
 import { VITEST_INSTANCES } from './test/setup/launch';
 
@@ -22,9 +22,20 @@ const demoServer: UserConfig = { root: 'demo', plugins: [getUpdatesEmulator()], 
 const orderStatusChunk = (name: string, others: string) => (chunk: { moduleIds: string[] }) =>
   chunk.moduleIds.some((id) => id.includes('/node_modules/centrifuge/')) ? name : others;
 
+/** Builds that inline axios for pages get it without its fetch adapter: see src/transport/axios-fetch-absent.ts. */
+const xhrOnlyAxios: Plugin = {
+  name: 'axios-without-fetch',
+  enforce: 'pre',
+  resolveId: (source, importer) =>
+    source === './fetch.js' && importer?.replaceAll('\\', '/').endsWith('/node_modules/axios/lib/adapters/adapters.js')
+      ? resolve('src/transport/axios-fetch-absent.ts')
+      : undefined,
+};
+
 /** A script-tag build: one file, dependencies inlined, the global `XsollaGetUpdates`. */
 const iife = (name: string, resolve?: UserConfig['resolve']): UserConfig => ({
   resolve,
+  plugins: [xhrOnlyAxios],
   build: {
     lib: { entry: 'src/index.ts', formats: ['iife'], name: 'XsollaGetUpdates', fileName: () => `${name}.js` },
     emptyOutDir: false,
@@ -73,6 +84,7 @@ const builds: Record<(typeof BUILD_MODES)[number], UserConfig> = {
   // dist/browser/: one ESM file with no bare imports (Construct 3, import maps), and the
   // order-status client beside it.
   browser: {
+    plugins: [xhrOnlyAxios],
     build: {
       outDir: 'dist/browser',
       lib: { entry: { 'xsolla-getupdates': 'src/index.ts' }, formats: ['es'] },

@@ -4,7 +4,7 @@
  * required, run and linted there. Build, pack and install happen once; each check is its own
  * test, and a failing one prints what the tool said.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,16 @@ describe('what a browser game installs and ships', { timeout: 60_000 }, () => {
   it('installing the package alone brings in neither ws nor vite (Node-only, for the emulator)', () => {
     const installed = ['ws', 'vite'].filter((name) => existsSync(join(browserGame, 'node_modules', name)));
     expect(installed, `npm install <tarball> alone installed: ${installed.join(', ')}`).toEqual([]);
+  });
+
+  it('the page builds carry axios with its XHR adapter and without the fetch adapter a page never reaches', () => {
+    const dist = join(browserGame, 'node_modules', 'xsolla-getupdates', 'dist');
+    for (const build of ['xsolla-getupdates.iife.js', 'xsolla-getupdates-push.iife.js', 'browser/xsolla-getupdates.js']) {
+      const code = readFileSync(join(dist, build), 'utf8');
+      expect(code, build).toContain('XMLHttpRequest');
+      // Strings of axios's fetch adapter alone: its request options and its response type check.
+      expect(code, build).not.toMatch(/fetchOptions|Response type '/);
+    }
   });
 
   it('the tarball holds a LICENSE, the README and the builds, and no demo', async () => {

@@ -47,10 +47,15 @@ afterAll(async () => {
  */
 const fetched = (tab: Tab) =>
   tab.evaluate(() => {
-    const paths = performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname);
+    const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+    const paths = entries.map((entry) => new URL(entry.name).pathname);
     return {
       acks: paths.filter((path) => /^\/events\/\d+\/processed$/.test(path)).map((path) => path.split('/')[2]!),
       scripts: paths.filter((path) => path.endsWith('.js')),
+      /** How the page's builds reached the Events API: axios's XHR adapter, the one they carry. */
+      eventsApiBy: [
+        ...new Set(entries.filter((entry) => new URL(entry.name).pathname.startsWith('/events')).map((entry) => entry.initiatorType)),
+      ],
     };
   });
 
@@ -134,7 +139,8 @@ describe.each(ENGINES)('a game without a bundler in %s, against the emulator on 
       expect(outcome.seen.errors).toEqual([
         { name: 'InvalidArgumentError', message: expect.stringContaining('xsolla-getupdates-push.iife.js'), typed: true },
       ]);
-      const { acks, scripts } = await fetched(game.tab);
+      const { acks, scripts, eventsApiBy } = await fetched(game.tab);
+      expect(eventsApiBy).toEqual(['xmlhttprequest']);
       expectAckedOnce(userId, outcome.eventIds, acks);
       expect(scripts).toEqual(['/xsolla-getupdates.iife.js']);
     } finally {
@@ -155,7 +161,8 @@ describe.each(ENGINES)('a game without a bundler in %s, against the emulator on 
       expect(outcome.seen.grants).toBe(1);
       expect(outcome.seen.errors).toEqual([]);
       expect(outcome.seen.statuses).toContain('paid');
-      const { acks, scripts } = await fetched(game.tab);
+      const { acks, scripts, eventsApiBy } = await fetched(game.tab);
+      expect(eventsApiBy).toEqual(['xmlhttprequest']);
       expectAckedOnce(userId, outcome.eventIds, acks);
       expect(scripts).toEqual(['/browser/xsolla-getupdates.js', '/browser/xsolla-getupdates-order-status.js']);
     } finally {
