@@ -1,14 +1,16 @@
 /**
  * The demo's buy buttons as a game ships them: `client.purchase()` creates the order and opens
- * the emulator's Pay Station in a popup, and the player pays (or not) there. Chromium and
- * Firefox; WebKitGTK is driven over classic WebDriver, which has no popup event to find Pay
- * Station's window by (its buy path is the same code, covered by the browser tests).
+ * the emulator's Pay Station in a popup, and the player pays (or not) there. Every engine:
+ * Chromium and Firefox through Playwright's popup event, WebKitGTK over classic WebDriver, where
+ * Pay Station's window is the new window handle its session lists (test/support/browsers.ts).
+ * The popup blocker is off, as Playwright has it, except where a test turns it back on.
  */
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PurchaseOutcome } from '../../src';
+import { ENGINES } from '../setup/engines';
 import { launchBrowser, type EngineBrowser, type LaunchOptions, type Profile, type Tab } from '../support/browsers';
 import { count, expectBalances, logEntries, status, testId, text, untilDrained } from './demo-page';
 import { startDemo, type DemoHarness, type EmulatorState } from './harness';
@@ -36,7 +38,7 @@ type DemoWindow = Window & {
 /** The outcomes the page logged, newest first: `order #<id> <status>: <product>`. */
 const outcomes = (tab: Tab) => logEntries(tab, 'purchase');
 
-describe.each(['chromium', 'firefox'] as const)('buying through Pay Station in %s', (engine) => {
+describe.each(ENGINES)('buying through Pay Station in %s', (engine) => {
   const browsers: EngineBrowser[] = [];
   const profiles: Profile[] = [];
   afterEach(async () => {
@@ -66,7 +68,7 @@ describe.each(['chromium', 'firefox'] as const)('buying through Pay Station in %
 
   /** Clicks a buy button and returns Pay Station's window, its buttons ready. */
   async function checkout(tab: Tab, product: string): Promise<Tab> {
-    const opened = tab.popup!();
+    const opened = tab.popup();
     await tab.click(testId(`buy-${product}`));
     const payStation = await opened;
     // The popup opens blank inside the click and is sent to Pay Station once Create order answers.
@@ -134,6 +136,9 @@ describe.each(['chromium', 'firefox'] as const)('buying through Pay Station in %
     // The window goes away as when the buyer closes it (its pagehide runs: Firefox's driver closes windows without it).
     await payStation.evaluate(() => setTimeout(() => window.close()));
     await expect.poll(() => outcomes(tab)).toEqual([expect.stringMatching(/ closed: 500 Gold$/)]);
+    // The driver knows it is gone: a command to it fails saying so, and closing it again is nothing.
+    await expect.poll(() => payStation.evaluate(() => 'still open').catch(String)).toMatch(/has been closed/);
+    await payStation.close();
     await untilDrained(tab);
     await expectBalances(tab, { gold: 0 });
     expect(await logEntries(tab, 'granted')).toEqual([]);
@@ -171,7 +176,7 @@ describe.each(['chromium', 'firefox'] as const)('buying through Pay Station in %
   it('a double click on a buy button makes one order', async () => {
     const userId = newPlayer();
     const tab = await openGame(userId);
-    const opened = tab.popup!();
+    const opened = tab.popup();
     await tab.doubleClick(testId('buy-gold'));
     const payStation = await opened;
     await expect.poll(async () => (await logEntries(tab, 'error')).join()).toContain('PurchaseInProgressError');

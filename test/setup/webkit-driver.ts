@@ -38,8 +38,16 @@ export async function startDisplay(): Promise<Display> {
   }
 }
 
+export interface WebKitOptions {
+  /**
+   * WebKit's popup blocker (its `JavaScriptCanOpenWindowsAutomatically` setting off): `window.open`
+   * works only inside a click. On by default, as in Safari.
+   */
+  popupBlocking?: boolean;
+}
+
 /** WebKitWebDriver on `display` (its own Xvfb when none is given); `stop()` ends what it started and removes its files. */
-export async function startWebKitDriver(display?: Display): Promise<WebKitDriver> {
+export async function startWebKitDriver(display?: Display, { popupBlocking = true }: WebKitOptions = {}): Promise<WebKitDriver> {
   const programs = enginePrograms('webkit');
   const ownDisplay = display ? undefined : await startDisplay();
   // The browser's files (and any profile data it keeps) live here, not in the user's home.
@@ -61,7 +69,11 @@ export async function startWebKitDriver(display?: Display): Promise<WebKitDriver
     return {
       endpoint: { hostname: '127.0.0.1', port, path: '/' },
       capabilities: {
-        'webkitgtk:browserOptions': { binary: programs.miniBrowser, args: ['--automation'] },
+        'webkitgtk:browserOptions': {
+          binary: programs.miniBrowser,
+          // The MiniBrowser takes any WebKitSettings property as a switch, in automation mode too.
+          args: ['--automation', `--javascript-can-open-windows-automatically=${!popupBlocking}`],
+        },
         'wdio:enforceWebDriverClassic': true,
       },
       stop: () => stopAll(driver),

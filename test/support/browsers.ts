@@ -8,6 +8,7 @@ import { chromium, firefox, type BrowserContext, type Page } from 'playwright-co
 import type { Engine } from '../setup/engines';
 import { playwrightLaunchOptions, type PlaywrightEngine } from '../setup/launch';
 import { startDisplay, startWebKitDriver } from '../setup/webkit-driver';
+import { eventually } from './eventually';
 
 export interface Tab {
   /** Runs `fn` in the page (it must be self-contained) with `arg` as JSON, and awaits its result. */
@@ -27,14 +28,16 @@ export interface Tab {
   errors(): Promise<string[]>;
   /**
    * The next window this tab's page opens (`window.open`: Pay Station's popup), oldest first,
-   * waiting for it when none is left. Playwright engines: classic WebDriver has no popup event.
+   * waiting for it when none is left. In WebKit, a window of the profile's that no tab holds
+   * (classic WebDriver has no popup event): the page that opened it is not told apart.
    */
-  popup?(): Promise<Tab>;
+  popup(): Promise<Tab>;
+  /** Closes the window; nothing to do when it is gone already (its page closed it). */
   close(): Promise<void>;
 }
 
 export interface LaunchOptions {
-  /** The engine's popup blocker on, as a player's browser has it (Playwright turns it off). */
+  /** The engine's popup blocker on, as a player's browser has it (off by default here, as Playwright has it). */
   popupBlocking?: boolean;
 }
 
@@ -57,9 +60,7 @@ export interface EngineBrowser {
 const VIEWPORT = { width: 1280, height: 900 };
 
 export function launchBrowser(engine: Engine, options: LaunchOptions = {}): Promise<EngineBrowser> {
-  if (engine !== 'webkit') return launchPlaywright(engine, options);
-  if (options.popupBlocking) throw new Error('WebKitGTK is driven without popups: launch it without popupBlocking');
-  return launchWebKit();
+  return engine === 'webkit' ? launchWebKit(options) : launchPlaywright(engine, options);
 }
 
 /** Playwright's own switches that turn the popup blocker off, dropped. */
@@ -129,14 +130,14 @@ function playwrightTab(page: Page): Tab {
   };
 }
 
-async function launchWebKit(): Promise<EngineBrowser> {
+async function launchWebKit({ popupBlocking = false }: LaunchOptions): Promise<EngineBrowser> {
   const display = await startDisplay();
   const { remote } = await import('webdriverio');
   const profiles = new Set<() => Promise<void>>();
   return {
     engine: 'webkit',
     async newProfile() {
-      const driver = await startWebKitDriver(display);
+      const driver = await startWebKitDriver(display, { popupBlocking });
       const session = await remote({ logLevel: 'warn', ...driver.endpoint, capabilities: driver.capabilities }).catch(async (error) => {
         await driver.stop();
         throw error;
@@ -151,31 +152,64 @@ async function launchWebKit(): Promise<EngineBrowser> {
       // and commands run one after another.
       let current: string | undefined = await session.getWindowHandle();
       let unused: string | undefined = current; // the window the session opened with
+      const held = new Set([current]); // windows handed to a tab (or kept for the first one)
+      const gone = new Set<string>();
       let queue: Promise<unknown> = Promise.resolve();
       const serial = <T>(work: () => Promise<T>): Promise<T> => {
         const run = queue.then(work);
         queue = run.catch(() => undefined);
         return run;
       };
-      const on =
-        (handle: string) =>
-        <T>(work: () => Promise<T>) =>
+      const windowOf = (handle: string): TabWindow => {
+        const on: OnWindow = (work) =>
           serial(async () => {
-            if (current !== handle) await session.switchToWindow(handle);
-            current = handle;
-            return work();
+            if (gone.has(handle)) throw closedWindow(handle);
+            try {
+              if (current !== handle) await session.switchToWindow(handle);
+              current = handle;
+              return await work();
+            } catch (error) {
+              if (!/no such window/.test(String(error))) throw error;
+              // Its page closed it (`window.close()`), maybe under this very command.
+              gone.add(handle);
+              current = undefined;
+              throw closedWindow(handle, error);
+            }
           });
+        return {
+          on,
+          close: () =>
+            on(async () => {
+              await session.closeWindow();
+              gone.add(handle);
+              current = undefined;
+            }).catch((error: unknown) => {
+              if (!gone.has(handle)) throw error;
+            }),
+          popup: async () => {
+            // Classic WebDriver has no popup event: the page's new window is one that no tab holds.
+            const opened = await eventually(async () => {
+              const fresh = (await serial(() => session.getWindowHandles())).find((other) => !held.has(other));
+              if (!fresh) throw new Error('WebKit: the page opened no window');
+              held.add(fresh);
+              return fresh;
+            });
+            return webDriverTab(session, windowOf(opened));
+          },
+        };
+      };
       return {
         async open(url) {
           // A window, not a tab: a background tab is hidden, and the game pauses while hidden.
           const handle = unused ?? (await serial(() => session.createWindow('window'))).handle;
           unused = undefined;
-          const tab = webDriverTab(session, on(handle), () => (current = undefined));
-          await on(handle)(async () => {
+          held.add(handle);
+          const own = windowOf(handle);
+          await own.on(async () => {
             await session.url(url);
             await watchErrors(session);
           });
-          return tab;
+          return webDriverTab(session, own);
         },
         close,
       };
@@ -187,9 +221,19 @@ async function launchWebKit(): Promise<EngineBrowser> {
   };
 }
 
+/** What a command for a window that is gone fails with, as Playwright says it ("has been closed"). */
+const closedWindow = (handle: string, cause?: unknown) => new Error(`WebKit: window ${handle} has been closed`, { cause });
+
 type OnWindow = <T>(work: () => Promise<T>) => Promise<T>;
 
-function webDriverTab(session: WebdriverIO.Browser, on: OnWindow, closed: () => void): Tab {
+/** One window of a WebDriver session: its commands, its closing, and the windows its page opens. */
+interface TabWindow {
+  on: OnWindow;
+  close(): Promise<void>;
+  popup(): Promise<Tab>;
+}
+
+function webDriverTab(session: WebdriverIO.Browser, { on, close, popup }: TabWindow): Tab {
   // Typed as Playwright's evaluate is: one argument, the function's own result type.
   const execute = session.execute.bind(session) as <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A) => Promise<R>;
   const element = async (selector: string) => {
@@ -210,11 +254,8 @@ function webDriverTab(session: WebdriverIO.Browser, on: OnWindow, closed: () => 
     url: () => on(() => session.getUrl()),
     screenshot: (path) => on(async () => void (await session.saveScreenshot(path))),
     errors: () => on(() => session.execute(() => [...((window as ErrorWatch).__uncaught ?? [])])),
-    close: () =>
-      on(async () => {
-        await session.closeWindow();
-        closed();
-      }),
+    popup,
+    close,
   };
 }
 
