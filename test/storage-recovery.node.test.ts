@@ -1,7 +1,9 @@
 /** Storage that fails for a moment: nothing valid is set aside for good, and nothing committed goes unannounced. */
-import { IDBObjectStore } from 'fake-indexeddb';
+import { IDBFactory, IDBObjectStore } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StorageError } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
+import { eventually } from './support/eventually';
 import { playersOf } from './support/players';
 
 let emulator: Emulator;
@@ -68,5 +70,40 @@ describe('the event-by-event fallback failing part way', () => {
     // The game shows rewards from `granted`: each purchase must be announced once.
     const skus = p.emitted('granted').flatMap((grant) => grant.items.map((item) => item.sku));
     expect(skus.sort()).toEqual(['gems', 'gold']);
+  });
+});
+
+/**
+ * An IndexedDB whose first open fails as iOS fails one after the app was backgrounded and the
+ * IndexedDB server went away (WebKit bugs 197050, 201483): the next open works.
+ */
+function serverLostOnFirstOpen(profile: IDBFactory) {
+  let failures = 1;
+  const opens = { failed: 0 };
+  const factory = Object.create(profile) as IDBFactory;
+  factory.open = (name: string, version?: number) => {
+    if (failures-- <= 0) return profile.open(name, version);
+    opens.failed++;
+    const request = {
+      result: undefined,
+      error: new DOMException('Connection to Indexed Database server lost. Refresh the page to try again', 'UnknownError'),
+    } as unknown as IDBOpenDBRequest;
+    setTimeout(() => request.onerror?.(new Event('error')));
+    return request;
+  };
+  return { factory, opens };
+}
+
+describe('an open refused by a lost IndexedDB server (iOS)', () => {
+  it('is tried again by the running loop, which grants the purchase without the game calling start() again', async () => {
+    const { factory, opens } = serverLostOnFirstOpen(new IDBFactory());
+    const p = player({ indexedDB: factory, cadence: { intervalMs: 100 } });
+    emulator.purchase({ userId: p.userId, items: [{ sku: 'gold', quantity: 7 }] });
+    p.client.start();
+    await eventually(() => expect(p.processed()).toHaveLength(1));
+    expect(opens.failed).toBe(1);
+    expect(await p.client.inventory.balance('gold')).toBe(7);
+    expect(p.emitted('status').filter((status) => status.status === 'paused')).toEqual([]);
+    expect(p.emitted('error').map(({ error }) => [error.name, (error as StorageError).reason])).toEqual([['StorageError', 'failed']]);
   });
 });

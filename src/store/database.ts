@@ -180,8 +180,11 @@ function openWithSchema(factory: IDBFactory, name: string, onClosed: () => void)
       if (errorName(cause) === 'StorageError' && (cause as StorageError).reason === 'locked')
         throw new StorageError((cause as StorageError).message, { cause, reason: 'locked' });
       // Aborted, not refused: Chromium aborts an open that meets its force-close of the origin's
-      // connections (the player cleared site data with the game open). The next try opens anew.
-      if (errorName(cause) === 'AbortError') throw new StorageError(`opening IndexedDB database "${name}" was aborted`, { cause });
+      // connections (the player cleared site data with the game open), and iOS fails one with
+      // UnknownError while its IndexedDB server is gone after the app was backgrounded. The next try opens anew.
+      if (errorName(cause) === 'AbortError' || errorName(cause) === 'UnknownError') {
+        throw new StorageError(`opening IndexedDB database "${name}" failed (${errorName(cause)}): the next try opens it anew`, { cause });
+      }
       throw new StorageError(`could not open IndexedDB database "${name}"`, { cause, reason: 'unavailable' });
     },
   );
