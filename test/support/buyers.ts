@@ -62,8 +62,14 @@ function buyer(emulator: Emulator, clients: GetUpdatesClient[], options: Partial
   const { userId, client } = soloPlayer(emulator, 'buyer', { http, clock, ...options });
   clients.push(client);
   const emitted = recordEmitted(client);
-  /** Moves the virtual clock on by `ms`, letting what each timer starts finish. */
-  const advance = (ms: number) => clock.runUntil(clock.now() + ms, settle);
+  /**
+   * Moves the virtual clock on by `ms`, letting what each timer starts finish; first, what is in
+   * flight (a Get order answered only then sets the timer of the next one).
+   */
+  const advance = async (ms: number) => {
+    await settle();
+    await clock.runUntil(clock.now() + ms, settle);
+  };
   /**
    * Waits until `check` passes, moving the virtual clock on a second at a time (at most
    * `withinMs`) between real waits: what a timer starts may take a while on a busy machine.
