@@ -1,10 +1,8 @@
 /**
  * `purchase()`: Create order, Pay Station, and the outcome a game shows, on a virtual clock
- * against the real emulator (events, acks, Get order, paying and cancelling). Create order itself
- * is answered by a stub of the Store API route that follows the contract (DESIGN.md §2d): it
- * opens the order unpaid in the emulator, as Pay Station's order starts, and answers
- * `{order_id, token}`. Pay Station is an injected `open()` here (Node has no windows);
- * purchase-popup.node.test.ts runs the popup with a minimal fake window.
+ * against the real emulator (Create order, events, acks, Get order, paying and cancelling). Pay
+ * Station is an injected `open()` here (Node has no windows); purchase-popup.node.test.ts runs
+ * the popup with a minimal fake window.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetUpdatesError, HttpError, InvalidArgumentError, PurchaseInProgressError, type PurchaseOptions } from '../src';
@@ -39,8 +37,10 @@ describe('purchase() with the game’s own open()', () => {
     const buying = track(p.client.purchase('dragon_blade', { open: shop.open }));
     await p.shown(shop.view);
     const orderId = shop.view.orderId!;
-    expect(p.created).toEqual([{ sku: 'dragon_blade', body: { quantity: 1 }, url: expect.any(String), orderId }]);
-    expect(shop.view.url).toBe(`${emulator.url}/paystation4/?token=ps-${orderId}`);
+    expect(p.created).toEqual([
+      { sku: 'dragon_blade', body: { quantity: 1 }, url: expect.any(String), orderId, token: expect.any(String) },
+    ]);
+    expect(shop.view.url).toBe(`${emulator.url}/paystation4/?token=${p.created[0]!.token}`);
     await p.advance(5_000);
     expect(buying.done).toBe(false); // unpaid: the buyer is still in Pay Station
 
@@ -179,7 +179,7 @@ describe('purchase() with the game’s own open()', () => {
     const error = await p.client.purchase('no_such_item', { open: payStation().open }).catch((failure: unknown) => failure);
     expect(error).toBeInstanceOf(HttpError);
     expect(error).toMatchObject({ status: 404, retryable: false });
-    expect((error as Error).message).toContain('Item with sku = no_such_item not found');
+    expect((error as Error).message).toContain("Item with sku = 'no_such_item' not found");
     await expect(p.client.purchase('dragon_blade', { quantity: 0, open: payStation().open })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(p.client.purchase('', { open: payStation().open })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(p.client.purchase('dragon_blade', { open: 'popup' as never })).rejects.toBeInstanceOf(InvalidArgumentError);
