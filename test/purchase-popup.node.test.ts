@@ -10,6 +10,7 @@ import { AuthError, PopupBlockedError, PurchaseInProgressError } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { buyersOf, track } from './support/buyers';
 import { eventually } from './support/eventually';
+import { openPayStation } from './support/paystation-window';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -53,7 +54,7 @@ function fakePage({ blocked = false, severed = false } = {}) {
 }
 
 describe('purchase() in a popup', () => {
-  it('opens the popup inside the click, before any await, and sends it to the emulator’s Pay Station once the order exists', async () => {
+  it('opens the popup inside the click, before any await, and sends it to the emulator’s Pay Station once the order exists; Pay there delivers it', async () => {
     const page = fakePage();
     const p = buyer();
     const buying = track(p.client.purchase('dragon_blade'));
@@ -61,7 +62,9 @@ describe('purchase() in a popup', () => {
     await eventually(() => expect(page.popup.sentTo).toHaveLength(1));
     const orderId = p.created[0]!.orderId!;
     expect(page.popup.sentTo).toEqual([`${emulator.url}/paystation4/?token=${p.created[0]!.token}`]);
-    emulator.pay(orderId);
+    const payStation = await openPayStation(page.popup.sentTo[0]!);
+    await payStation.click('pay');
+    expect(payStation.text('message')).toBe('Payment successful');
     await p.until(() => expect(buying.done).toBe(true), 10_000);
     expect(buying.value).toMatchObject({ status: 'delivered', orderId, order: { status: 'granted' } });
     expect(page.popup.closed).toBe(false); // Pay Station shows its own receipt; the buyer closes it
