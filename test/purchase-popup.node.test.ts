@@ -3,13 +3,14 @@
  * to Pay Station once Create order answers. Node has no windows (and jsdom is not installed), so
  * the page's `window.open` and `message` listeners are faked minimally: a popup object with
  * `closed`, `location`, `focus()` and `close()`, and a way to post Pay Station's messages. The
- * rest is real: the emulator, the client on a virtual clock, the Create order stub.
+ * rest is real: the emulator with its Create order, the client on a virtual clock.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuthError, PopupBlockedError, PurchaseInProgressError } from '../src';
 import { startEmulator, type Emulator } from '../src/emulator';
 import { buyersOf, track } from './support/buyers';
 import { eventually } from './support/eventually';
+import { openPayStation } from './support/paystation-window';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -53,15 +54,17 @@ function fakePage({ blocked = false, severed = false } = {}) {
 }
 
 describe('purchase() in a popup', () => {
-  it('opens the popup inside the click, before any await, and sends it to the emulator’s Pay Station once the order exists', async () => {
+  it('opens the popup inside the click, before any await, and sends it to the emulator’s Pay Station once the order exists; Pay there delivers it', async () => {
     const page = fakePage();
     const p = buyer();
     const buying = track(p.client.purchase('dragon_blade'));
     expect(page.opened).toEqual([['', 'xsolla-paystation', expect.stringContaining('popup')]]); // synchronously
     await eventually(() => expect(page.popup.sentTo).toHaveLength(1));
     const orderId = p.created[0]!.orderId!;
-    expect(page.popup.sentTo).toEqual([`${emulator.url}/paystation4/?token=ps-${orderId}`]);
-    emulator.pay(orderId);
+    expect(page.popup.sentTo).toEqual([`${emulator.url}/paystation4/?token=${p.created[0]!.token}`]);
+    const payStation = await openPayStation(page.popup.sentTo[0]!);
+    await payStation.click('pay');
+    expect(payStation.text('message')).toBe('Payment successful');
     await p.until(() => expect(buying.done).toBe(true), 10_000);
     expect(buying.value).toMatchObject({ status: 'delivered', orderId, order: { status: 'granted' } });
     expect(page.popup.closed).toBe(false); // Pay Station shows its own receipt; the buyer closes it
@@ -155,7 +158,7 @@ describe('purchase() in a popup', () => {
   it('Create order’s refusal closes the blank popup', async () => {
     const page = fakePage();
     const p = buyer();
-    await expect(p.client.purchase('no_such_item')).rejects.toThrow(/Item with sku = no_such_item not found/);
+    await expect(p.client.purchase('no_such_item')).rejects.toThrow("Item with sku = 'no_such_item' not found");
     expect(page.popup.closed).toBe(true);
     expect(page.popup.sentTo).toEqual([]);
   });

@@ -1,22 +1,22 @@
 /**
  * `purchase()`: Create order, Pay Station, and the outcome a game shows, on a virtual clock
- * against the real emulator (events, acks, Get order, paying and cancelling). Create order itself
- * is answered by a stub of the Store API route that follows the contract (DESIGN.md §2d): it
- * opens the order unpaid in the emulator, as Pay Station's order starts, and answers
- * `{order_id, token}`. Pay Station is an injected `open()` here (Node has no windows);
- * purchase-popup.node.test.ts runs the popup with a minimal fake window.
+ * against the real emulator (Create order, events, acks, Get order, paying and cancelling). Pay
+ * Station is an injected `open()` here (Node has no windows); purchase-popup.node.test.ts runs
+ * the popup with a minimal fake window.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetUpdatesError, HttpError, InvalidArgumentError, PurchaseInProgressError, type PurchaseOptions } from '../src';
 import { resolveOptions } from '../src/client/options';
-import { startEmulator, type Emulator } from '../src/emulator';
+import { DEFAULT_CATALOG, startEmulator, type CatalogEntry, type Emulator } from '../src/emulator';
 import { payStationUrl } from '../src/purchase/pay-station';
 import { buyersOf, track } from './support/buyers';
 import { eventually } from './support/eventually';
 
 let emulator: Emulator;
 beforeAll(async () => {
-  emulator = await startEmulator();
+  // The demo's shop, and an item sold for gold only: Create order refuses it.
+  const goldOnly: CatalogEntry = { type: 'non_consumable', name: 'Gold Crown', price: null, virtualPrices: [{ sku: 'gold', amount: 900 }] };
+  emulator = await startEmulator({ catalog: { ...DEFAULT_CATALOG, gold_crown: goldOnly } });
 });
 afterAll(() => emulator.close());
 
@@ -39,8 +39,10 @@ describe('purchase() with the game’s own open()', () => {
     const buying = track(p.client.purchase('dragon_blade', { open: shop.open }));
     await p.shown(shop.view);
     const orderId = shop.view.orderId!;
-    expect(p.created).toEqual([{ sku: 'dragon_blade', body: { quantity: 1 }, url: expect.any(String), orderId }]);
-    expect(shop.view.url).toBe(`${emulator.url}/paystation4/?token=ps-${orderId}`);
+    expect(p.created).toEqual([
+      { sku: 'dragon_blade', body: { quantity: 1 }, url: expect.any(String), orderId, token: expect.any(String) },
+    ]);
+    expect(shop.view.url).toBe(`${emulator.url}/paystation4/?token=${p.created[0]!.token}`);
     await p.advance(5_000);
     expect(buying.done).toBe(false); // unpaid: the buyer is still in Pay Station
 
@@ -174,18 +176,33 @@ describe('purchase() with the game’s own open()', () => {
     await expect(p.client.purchase('dragon_blade', { open: payStation().open })).rejects.toThrow(/closed/);
   });
 
-  it('Create order’s refusal is an HttpError carrying the Store API’s message; bad arguments make no request', async () => {
+  it('Create order’s refusals (an unknown SKU, one not sold for money, too many) are HttpErrors carrying the Store API’s message, and open no order; bad arguments make no request', async () => {
     const p = buyer();
     const error = await p.client.purchase('no_such_item', { open: payStation().open }).catch((failure: unknown) => failure);
     expect(error).toBeInstanceOf(HttpError);
     expect(error).toMatchObject({ status: 404, retryable: false });
-    expect((error as Error).message).toContain('Item with sku = no_such_item not found');
+    expect((error as Error).message).toContain("Item with sku = 'no_such_item' not found");
+    const notForMoney = await p.client.purchase('gold_crown', { open: payStation().open }).catch((failure: unknown) => failure);
+    expect(notForMoney).toBeInstanceOf(HttpError);
+    expect(notForMoney).toMatchObject({ status: 422, retryable: false });
+    expect((notForMoney as Error).message).toContain("'gold_crown' is not sold for real money");
+    const tooMany = await p.client
+      .purchase('health_potion', { quantity: 1_000_000, open: payStation().open })
+      .catch((failure: unknown) => failure);
+    expect(tooMany).toBeInstanceOf(HttpError);
+    expect(tooMany).toMatchObject({ status: 422, retryable: false });
+    expect((tooMany as Error).message).toContain('quantity must be an integer from 1 to');
     await expect(p.client.purchase('dragon_blade', { quantity: 0, open: payStation().open })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(p.client.purchase('', { open: payStation().open })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(p.client.purchase('dragon_blade', { open: 'popup' as never })).rejects.toBeInstanceOf(InvalidArgumentError);
     // In Node there is no window: a purchase needs an open().
     await expect(p.client.purchase('dragon_blade')).rejects.toThrow(/open\(url\)/);
-    expect(p.created.map(({ sku }) => sku)).toEqual(['no_such_item']);
+    expect(p.created.map(({ sku, orderId }) => [sku, orderId])).toEqual([
+      ['no_such_item', undefined],
+      ['gold_crown', undefined],
+      ['health_potion', undefined],
+    ]);
+    expect(emulator.state(p.userId).orders).toEqual([]);
   });
 
   it('sandbox is sent with the order; Create order and Get order never grant', async () => {

@@ -1,9 +1,9 @@
 /**
  * Buyers for purchase tests: players whose clients run on a virtual clock against a running
- * emulator, with Create order answered by a stub of the Store API route that follows the
- * contract (DESIGN.md §2d): it opens the order unpaid in the emulator, as Pay Station's order
- * starts, and answers `{order_id, token}` (a SKU `no_such_item` is refused in Xsolla's error
- * shape). Clients made here are closed after each test.
+ * emulator. Their Create order requests reach the emulator's own Store API route (DESIGN.md
+ * §2d), as a game's do: it opens the order unpaid and answers `{order_id, token}`, or refuses
+ * a SKU its catalog does not have with a 404 in Xsolla's error shape. Each buyer records what
+ * it asked for and what the emulator answered. Clients made here are closed after each test.
  */
 import { expect } from 'vitest';
 import type { GetUpdatesClient, GetUpdatesClientOptions } from '../../src';
@@ -17,39 +17,46 @@ import { VirtualClock } from './virtual-clock';
 
 export type Buyer = ReturnType<ReturnType<typeof buyersOf>>;
 
-/** What the stub's Store API says of a SKU it does not sell, in Xsolla's error shape. */
-const NOT_FOUND = { statusCode: 404, errorCode: 4001, errorMessage: '[0401-4001]: Item with sku = no_such_item not found' };
-
 /** `buyer()` for the emulator `current()` returns; registers the clean-up for the test file. */
 export function buyersOf(current: () => Emulator) {
   const clients = clientsClosedAfterEach();
   return (options: Partial<GetUpdatesClientOptions> = {}) => buyer(current(), clients, options);
 }
 
+/** Create order's path; its last part is the SKU. */
+const CREATE_ORDER = /\/v2\/project\/\d+\/payment\/item\/([^/]+)$/;
+
+/** One Create order request: what was asked, and what the emulator's answer named (none if refused). */
+interface CreatedOrder {
+  sku: string;
+  body: unknown;
+  url: string;
+  orderId?: string;
+  /** The Pay Station token it was given. */
+  token?: string;
+}
+
 /**
- * A player whose client runs on a virtual clock. Its Create order requests reach the stub; with
- * `eventsApiOff`, GetUpdates lists nothing (a project that never turned the Events API on),
- * while Get order still tells the truth; with `refuseToken`, GetUpdates answers 401.
+ * A player whose client runs on a virtual clock. Its Create order requests are recorded on their
+ * way to the emulator; with `eventsApiOff`, GetUpdates lists nothing (a project that never turned
+ * the Events API on), while Get order still tells the truth; with `refuseToken`, GetUpdates
+ * answers 401.
  */
 function buyer(emulator: Emulator, clients: GetUpdatesClient[], options: Partial<GetUpdatesClientOptions>) {
   const clock = new VirtualClock();
-  const created: Array<{ sku: string; body: unknown; url: string; orderId?: string }> = [];
+  const created: CreatedOrder[] = [];
+  /** The record of each Create order request, for its response to fill in. */
+  const creating = new WeakMap<object, CreatedOrder>();
   const acks: string[] = [];
   const { http, requests, settle } = countedHttp((config) => {
     const url = String(config.url);
     const answer = (status: number, body: unknown) =>
       (config.adapter = async () => ({ status, statusText: '', headers: {}, config, data: JSON.stringify(body) }));
-    const createOrder = /\/v2\/project\/\d+\/payment\/item\/([^/]+)$/.exec(url);
+    const createOrder = CREATE_ORDER.exec(url);
     if (createOrder && config.method?.toUpperCase() === 'POST') {
-      const sku = decodeURIComponent(createOrder[1]!);
-      const request: (typeof created)[number] = { sku, body: config.data, url };
+      const request: CreatedOrder = { sku: decodeURIComponent(createOrder[1]!), body: config.data, url };
       created.push(request);
-      if (sku === 'no_such_item') answer(404, NOT_FOUND);
-      else {
-        const quantity = (config.data as { quantity: number }).quantity;
-        request.orderId = emulator.purchase({ userId, items: [{ sku, quantity }], pending: true }).orderId;
-        answer(200, { order_id: Number(request.orderId), token: `ps-${request.orderId}` });
-      }
+      creating.set(config, request);
     } else if (config.method?.toUpperCase() === 'GET' && url.endsWith('/events')) {
       if (state.eventsApiOff) answer(200, { events: [] });
       if (state.refuseToken) answer(401, { error: { description: 'token expired' } });
@@ -57,13 +64,27 @@ function buyer(emulator: Emulator, clients: GetUpdatesClient[], options: Partial
     if (url.endsWith('/processed')) acks.push(url);
     return config;
   });
+  http.interceptors.response.use((response) => {
+    const request = creating.get(response.config);
+    if (request && response.status === 200) {
+      const { order_id, token } = JSON.parse(String(response.data)) as { order_id: number; token: string };
+      Object.assign(request, { orderId: String(order_id), token });
+    }
+    return response;
+  });
   /** The request counts, and what the test may switch: GetUpdates off, the token refused. */
   const state = Object.assign(requests, { eventsApiOff: false, refuseToken: false });
   const { userId, client } = soloPlayer(emulator, 'buyer', { http, clock, ...options });
   clients.push(client);
   const emitted = recordEmitted(client);
-  /** Moves the virtual clock on by `ms`, letting what each timer starts finish. */
-  const advance = (ms: number) => clock.runUntil(clock.now() + ms, settle);
+  /**
+   * Moves the virtual clock on by `ms`, letting what each timer starts finish; first, what is in
+   * flight (a Get order answered only then sets the timer of the next one).
+   */
+  const advance = async (ms: number) => {
+    await settle();
+    await clock.runUntil(clock.now() + ms, settle);
+  };
   /**
    * Waits until `check` passes, moving the virtual clock on a second at a time (at most
    * `withinMs`) between real waits: what a timer starts may take a while on a busy machine.
