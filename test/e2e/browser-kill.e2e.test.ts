@@ -20,6 +20,7 @@ import { playwrightLaunchOptions, type PlaywrightEngine } from '../setup/launch'
 import { browserGroups, killGroups, untilGone } from '../support/browser-process';
 import { seeded } from '../support/seeded-random';
 import { startDemo, type DemoHarness, type EmulatorState } from './harness';
+import { describeMismatch, type Kill } from './ledger-mismatch';
 
 const KILLS = 3;
 /** Half of them sent as two events: about 60 events a round, two pages of the emulator's 50. */
@@ -34,7 +35,8 @@ const PAGE_LATENCY_MS = 150;
 
 /** What the line watcher reports: each ack as it arrives. */
 const line = {
-  acked: new Set<number>(),
+  /** Event id → when its first ack arrived (Date.now()). */
+  firstAckAt: new Map<number, number>(),
   /** An ack of an event that no ack had named before. */
   onFirstAck: undefined as (() => void) | undefined,
 };
@@ -48,8 +50,9 @@ const lineWatcher: Plugin = {
       const ack = request.method === 'POST' && /^\/events\/(\d+)\/processed/.exec(request.url ?? '');
       if (ack) {
         const eventId = Number(ack[1]);
-        const first = !line.acked.has(eventId);
-        line.acked.add(eventId); // the emulator records it, whatever becomes of the browser
+        const first = !line.firstAckAt.has(eventId);
+        // The emulator records it, whatever becomes of the browser.
+        if (first) line.firstAckAt.set(eventId, Date.now());
         if (first) line.onFirstAck?.();
         return next();
       }
@@ -98,6 +101,7 @@ describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-dr
     const userId = `killed-${engine}-${process.pid}`;
     const game = `${demo.origin}/?user=${userId}&push=off`;
     const paid: Record<string, number> = {};
+    const kills: Kill[] = [];
     const state = () => demo.admin<EmulatorState>(`state?userId=${userId}`);
     const unacked = async () => (await state()).events.filter((event) => !event.processed).length;
     const started = Date.now();
@@ -124,6 +128,7 @@ describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-dr
           line.onFirstAck = () => {
             if (++acks < n) return;
             killGroups(groups);
+            kills.push({ round, at: Date.now() - started });
             line.onFirstAck = undefined;
             resolve();
           };
@@ -142,14 +147,20 @@ describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-dr
         await page.goto(game);
         const drain = () => page.evaluate(() => (window as unknown as DemoWindow).xsollaDemo.client.pollNow().then(() => null, String));
         await expect.poll(async () => (await drain(), unacked()), { timeout: 60_000 }).toBe(0);
-        const ledger = await page.evaluate(async () => {
-          const { client } = (window as unknown as DemoWindow).xsollaDemo;
-          return { balances: { ...(await client.inventory.balances()) }, orders: await client.inventory.orders() };
-        });
-        const { orders } = await state();
-        expect(ledger.balances, `seed ${seed}`).toEqual(paid);
-        expect(ledger.orders.map(({ orderId, status }) => [orderId, status]).sort(), `seed ${seed}`).toEqual(
-          orders.map(({ orderId }) => [orderId, 'granted']).sort(),
+        const emulator = await state();
+        const ledger = await page.evaluate(
+          async (ids) => {
+            const { client } = (window as unknown as DemoWindow).xsollaDemo;
+            const events = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await client.inventory.event(id)] as const)));
+            return { balances: { ...(await client.inventory.balances()) }, orders: await client.inventory.orders(), events };
+          },
+          emulator.events.map(({ id }) => id),
+        );
+        const firstAckAt = new Map([...line.firstAckAt].map(([id, at]) => [id, at - started]));
+        const mismatch = `${engine}, seed ${seed}\n${describeMismatch({ paid, ledger, emulator, firstAckAt, kills })}`;
+        expect(ledger.balances, mismatch).toEqual(paid);
+        expect(ledger.orders.map(({ orderId, status }) => [orderId, status]).sort(), mismatch).toEqual(
+          emulator.orders.map(({ orderId }) => [orderId, 'granted']).sort(),
         );
       } finally {
         await context.close();
