@@ -36,14 +36,20 @@ function orderIdOf(data: unknown): string | undefined {
   return id === undefined ? undefined : String(id);
 }
 
-/** When an event's first ack came, against the kill that followed it (or the last one before it). */
+/** When an event's first ack came, against the nearest kill. */
 function ackTiming(at: number | undefined, kills: readonly Kill[]): string {
   if (at === undefined) return 'no ack seen';
-  const next = kills.find((kill) => kill.at >= at);
-  if (next) return `first ack +${at} ms, ${next.at - at} ms before kill ${next.round}`;
-  const last = kills.at(-1);
-  return last ? `first ack +${at} ms, ${at - last.at} ms after kill ${last.round}` : `first ack +${at} ms`;
+  const nearest = kills.reduce<Kill | undefined>(
+    (best, kill) => (best && Math.abs(best.at - at) <= Math.abs(kill.at - at) ? best : kill),
+    undefined,
+  );
+  if (!nearest) return `first ack +${at} ms`;
+  const gap = nearest.at - at;
+  return `first ack +${at} ms, ${Math.abs(gap)} ms ${gap >= 0 ? 'before' : 'after'} kill ${nearest.round}`;
 }
+
+/** Orders listed in full; the rest are counted (a bug that loses whole pages would print hundreds). */
+const ORDERS_SHOWN = 20;
 
 /** Empty when the ledger holds what was paid, every order granted once; else what differs, one line each. */
 export function describeMismatch({ paid, ledger, emulator, firstAckAt, kills }: MismatchInput): string {
@@ -56,6 +62,7 @@ export function describeMismatch({ paid, ledger, emulator, firstAckAt, kills }: 
   if (skuDiffs.length > 0) lines.push(`balances: ${skuDiffs.join('; ')}`);
 
   const ledgerOrders = new Map(ledger.orders.map((order) => [order.orderId, order]));
+  const orderLines: string[] = [];
   for (const order of emulator.orders) {
     const held = ledgerOrders.get(order.orderId);
     ledgerOrders.delete(order.orderId);
@@ -68,9 +75,12 @@ export function describeMismatch({ paid, ledger, emulator, firstAckAt, kills }: 
         return `#${event.id} ${event.processed ? 'acked' : 'unacked'}, ${ackTiming(firstAckAt.get(event.id), kills)}, ledger: ${recorded}`;
       });
     const verdict = held ? `${held.status} ${units(held.items)} by events ${held.eventIds.join(', ')}` : 'missing';
-    lines.push(`order ${order.orderId} (${order.mode}) paid ${units(order.items)}; ledger: ${verdict}; ${events.join('; ')}`);
+    orderLines.push(`order ${order.orderId} (${order.mode}) paid ${units(order.items)}; ledger: ${verdict}; ${events.join('; ')}`);
   }
-  for (const order of ledgerOrders.values()) lines.push(`ledger order ${order.orderId} unknown to the emulator: ${units(order.items)}`);
+  for (const order of ledgerOrders.values())
+    orderLines.push(`ledger order ${order.orderId} unknown to the emulator: ${units(order.items)}`);
+  lines.push(...orderLines.slice(0, ORDERS_SHOWN));
+  if (orderLines.length > ORDERS_SHOWN) lines.push(`and ${orderLines.length - ORDERS_SHOWN} more orders that differ`);
   if (lines.length > 0) lines.push(`kills: ${kills.map(({ round, at }) => `${round} at +${at} ms`).join(', ')}`);
   return lines.join('\n');
 }
