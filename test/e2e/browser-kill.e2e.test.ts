@@ -105,6 +105,8 @@ describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-dr
     const state = () => demo.admin<EmulatorState>(`state?userId=${userId}`);
     const unacked = async () => (await state()).events.filter((event) => !event.processed).length;
     const started = Date.now();
+    /** The process groups of a round's browser until it is gone. */
+    let running: number[] = [];
     try {
       for (let round = 1; round <= KILLS; round++) {
         for (let i = 0; i < PURCHASES_PER_ROUND; i++) {
@@ -120,7 +122,7 @@ describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-dr
         const waiting = await unacked();
         const n = 1 + Math.floor(random() * Math.max(1, waiting - 1));
         const context = await launch(engine, profile);
-        const groups = browserGroups(profile);
+        const groups = (running = browserGroups(profile));
         expect(groups, 'the browser runs on its profile').not.toEqual([]);
         const closed = new Promise((resolve) => context.once('close', resolve));
         const killed = new Promise<void>((resolve) => {
@@ -138,6 +140,7 @@ describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-dr
         await within(killed, 60_000, `seed ${seed}, round ${round}: kill at first ack ${n} of ${waiting} events`);
         await closed;
         await untilGone(groups);
+        running = [];
         console.log(`  round ${round}: killed at first ack ${n}; ${await unacked()} of ${waiting} events left unacked`);
       }
 
@@ -168,6 +171,10 @@ describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-dr
       console.log(`  ${engine}: ${KILLS} kills and a last drain in ${Date.now() - started} ms`);
     } finally {
       line.onFirstAck = undefined;
+      // A round that failed leaves its browser running: it would go on draining through the line
+      // watcher (its acks counted by the next test's kill) and writing into the removed profile.
+      killGroups(running);
+      await untilGone(running);
       rmSync(profile, { recursive: true, force: true });
     }
   }, 180_000);
