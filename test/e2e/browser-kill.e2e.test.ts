@@ -50,10 +50,10 @@ const lineWatcher: Plugin = {
       const ack = request.method === 'POST' && /^\/events\/(\d+)\/processed/.exec(request.url ?? '');
       if (ack) {
         const eventId = Number(ack[1]);
-        const first = !line.firstAckAt.has(eventId);
-        // The emulator records it, whatever becomes of the browser.
-        if (first) line.firstAckAt.set(eventId, Date.now());
-        if (first) line.onFirstAck?.();
+        if (!line.firstAckAt.has(eventId)) {
+          line.firstAckAt.set(eventId, Date.now()); // the emulator records it, whatever becomes of the browser
+          line.onFirstAck?.();
+        }
         return next();
       }
       if (request.method !== 'GET' || !request.url?.startsWith('/events')) return next();
