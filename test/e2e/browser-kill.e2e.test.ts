@@ -20,6 +20,7 @@ import { playwrightLaunchOptions, type PlaywrightEngine } from '../setup/launch'
 import { browserGroups, killGroups, untilGone } from '../support/browser-process';
 import { seeded } from '../support/seeded-random';
 import { startDemo, type DemoHarness, type EmulatorState } from './harness';
+import { describeMismatch, type Kill } from './ledger-mismatch';
 
 const KILLS = 3;
 /** Half of them sent as two events: about 60 events a round, two pages of the emulator's 50. */
@@ -34,7 +35,8 @@ const PAGE_LATENCY_MS = 150;
 
 /** What the line watcher reports: each ack as it arrives. */
 const line = {
-  acked: new Set<number>(),
+  /** Event id → when its first ack arrived (Date.now()). */
+  firstAckAt: new Map<number, number>(),
   /** An ack of an event that no ack had named before. */
   onFirstAck: undefined as (() => void) | undefined,
 };
@@ -48,9 +50,10 @@ const lineWatcher: Plugin = {
       const ack = request.method === 'POST' && /^\/events\/(\d+)\/processed/.exec(request.url ?? '');
       if (ack) {
         const eventId = Number(ack[1]);
-        const first = !line.acked.has(eventId);
-        line.acked.add(eventId); // the emulator records it, whatever becomes of the browser
-        if (first) line.onFirstAck?.();
+        if (!line.firstAckAt.has(eventId)) {
+          line.firstAckAt.set(eventId, Date.now()); // the emulator records it, whatever becomes of the browser
+          line.onFirstAck?.();
+        }
         return next();
       }
       if (request.method !== 'GET' || !request.url?.startsWith('/events')) return next();
@@ -98,9 +101,12 @@ describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-dr
     const userId = `killed-${engine}-${process.pid}`;
     const game = `${demo.origin}/?user=${userId}&push=off`;
     const paid: Record<string, number> = {};
+    const kills: Kill[] = [];
     const state = () => demo.admin<EmulatorState>(`state?userId=${userId}`);
     const unacked = async () => (await state()).events.filter((event) => !event.processed).length;
     const started = Date.now();
+    /** The process groups of a round's browser until it is gone. */
+    let running: number[] = [];
     try {
       for (let round = 1; round <= KILLS; round++) {
         for (let i = 0; i < PURCHASES_PER_ROUND; i++) {
@@ -116,7 +122,7 @@ describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-dr
         const waiting = await unacked();
         const n = 1 + Math.floor(random() * Math.max(1, waiting - 1));
         const context = await launch(engine, profile);
-        const groups = browserGroups(profile);
+        const groups = (running = browserGroups(profile));
         expect(groups, 'the browser runs on its profile').not.toEqual([]);
         const closed = new Promise((resolve) => context.once('close', resolve));
         const killed = new Promise<void>((resolve) => {
@@ -124,6 +130,7 @@ describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-dr
           line.onFirstAck = () => {
             if (++acks < n) return;
             killGroups(groups);
+            kills.push({ round, at: Date.now() - started });
             line.onFirstAck = undefined;
             resolve();
           };
@@ -133,6 +140,7 @@ describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-dr
         await within(killed, 60_000, `seed ${seed}, round ${round}: kill at first ack ${n} of ${waiting} events`);
         await closed;
         await untilGone(groups);
+        running = [];
         console.log(`  round ${round}: killed at first ack ${n}; ${await unacked()} of ${waiting} events left unacked`);
       }
 
@@ -142,14 +150,20 @@ describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-dr
         await page.goto(game);
         const drain = () => page.evaluate(() => (window as unknown as DemoWindow).xsollaDemo.client.pollNow().then(() => null, String));
         await expect.poll(async () => (await drain(), unacked()), { timeout: 60_000 }).toBe(0);
-        const ledger = await page.evaluate(async () => {
-          const { client } = (window as unknown as DemoWindow).xsollaDemo;
-          return { balances: { ...(await client.inventory.balances()) }, orders: await client.inventory.orders() };
-        });
-        const { orders } = await state();
-        expect(ledger.balances, `seed ${seed}`).toEqual(paid);
-        expect(ledger.orders.map(({ orderId, status }) => [orderId, status]).sort(), `seed ${seed}`).toEqual(
-          orders.map(({ orderId }) => [orderId, 'granted']).sort(),
+        const emulator = await state();
+        const ledger = await page.evaluate(
+          async (ids) => {
+            const { client } = (window as unknown as DemoWindow).xsollaDemo;
+            const events = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await client.inventory.event(id)] as const)));
+            return { balances: { ...(await client.inventory.balances()) }, orders: await client.inventory.orders(), events };
+          },
+          emulator.events.map(({ id }) => id),
+        );
+        const firstAckAt = new Map([...line.firstAckAt].map(([id, at]) => [id, at - started]));
+        const mismatch = `${engine}, seed ${seed}\n${describeMismatch({ paid, ledger, emulator, firstAckAt, kills })}`;
+        expect(ledger.balances, mismatch).toEqual(paid);
+        expect(ledger.orders.map(({ orderId, status }) => [orderId, status]).sort(), mismatch).toEqual(
+          emulator.orders.map(({ orderId }) => [orderId, 'granted']).sort(),
         );
       } finally {
         await context.close();
@@ -157,6 +171,10 @@ describe.each(['chromium', 'firefox'] as const)('the whole browser killed mid-dr
       console.log(`  ${engine}: ${KILLS} kills and a last drain in ${Date.now() - started} ms`);
     } finally {
       line.onFirstAck = undefined;
+      // A round that failed leaves its browser running: it would go on draining through the line
+      // watcher (its acks counted by the next test's kill) and writing into the removed profile.
+      killGroups(running);
+      await untilGone(running);
       rmSync(profile, { recursive: true, force: true });
     }
   }, 180_000);

@@ -36,6 +36,6 @@ export async function startDemo(plugins: Plugin[] = []): Promise<DemoHarness> {
 }
 
 export interface EmulatorState {
-  events: Array<{ id: number; processed: boolean }>;
-  orders: Array<{ orderId: string; refunded: boolean; items: Array<{ sku: string; quantity: number }> }>;
+  events: Array<{ id: number; processed: boolean; data: unknown }>;
+  orders: Array<{ orderId: string; mode: string; refunded: boolean; items: Array<{ sku: string; quantity: number }> }>;
 }
