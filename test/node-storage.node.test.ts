@@ -2,13 +2,12 @@
  * xsolla-getupdates/node: the ledger on disk. Every "restart" below is a new factory over the same
  * save directory, as the next run of the game would make; the crash test kills a real process.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { BlockList } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDBKeyRange, IDBObjectStore } from 'fake-indexeddb';
 import { promisifyRequest } from 'idb-keyval';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator';
 import { parseEvent } from '../src/events/parse';
 import type { ParsedEvent } from '../src/events/plan';
@@ -18,9 +17,9 @@ import { createInventory } from '../src/store/inventory';
 import * as x from './fixtures/xsolla';
 import { storeScenarios } from './shared/store-scenarios';
 import { startGame } from './support/node-game';
+import { saveRoot } from './support/save-root';
 
-const root = mkdtempSync(join(tmpdir(), 'node-storage-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = saveRoot('node-storage-');
 let directories = 0;
 const newSaveDirectory = () => join(root, `saves-${directories++}`);
 
